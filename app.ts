@@ -1,0 +1,87 @@
+// The Paastis application as a Fastify plugin: fastify-cli (`fastify start`) and server.ts load it.
+import AutoLoad from '@fastify/autoload'
+import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import path from 'node:path'
+import type { Clock } from './lib/clock'
+import { PaastisError } from './lib/errors'
+
+export interface AppOptions extends FastifyPluginOptions {
+  /** The environment to read instead of process.env and .env (tests). */
+  env?: Record<string, string | undefined>
+  clock?: Clock
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the catch-all proxy routes. */
+    proxied?: boolean
+  }
+}
+
+/** Fastify server options, applied by `fastify start -o` and by server.ts. */
+export const options = {
+  // Proxied traffic is the hot path: one log line per request would cost more than the proxy.
+  disableRequestLogging: true,
+  // Hosts are routed exactly; a trailing slash is the app's business, not ours.
+  routerOptions: { ignoreTrailingSlash: false },
+  return503OnClosing: true
+}
+
+export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  fastify.setErrorHandler(renderError)
+  fastify.setNotFoundHandler((request, reply) => {
+    renderError(new PaastisError(404, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`), request, reply)
+  })
+  await fastify.register(AutoLoad, { dir: path.join(__dirname, 'plugins'), options: opts })
+  await fastify.register(AutoLoad, {
+    dir: path.join(__dirname, 'routes'),
+    options: opts,
+    autoHooks: true,
+    cascadeHooks: true,
+    dirNameRoutePrefix: false
+  })
+}
+
+interface ErrorBody {
+  statusCode: number
+  code: string
+  error: string
+  message: string
+}
+
+/** One error handler: JSON {statusCode, code, error, message}; browsers on a proxied vhost get HTML. */
+export function renderError (err: FastifyError | PaastisError, request: FastifyRequest, reply: FastifyReply): void {
+  const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
+  const body: ErrorBody = {
+    statusCode,
+    code: err.code ?? 'INTERNAL_ERROR',
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message: err.message
+  }
+  if (err instanceof PaastisError) {
+    reply.headers(err.headers)
+  } else if (err.code?.startsWith('FST_REPLY_FROM') === true) {
+    body.message = `The app did not answer (${err.message})`
+  } else if (statusCode >= 500) {
+    // Unexpected: log it, tell the client nothing of the internals.
+    request.log.error({ err }, 'request failed')
+    body.message = 'Internal Server Error'
+    body.code = 'INTERNAL_ERROR'
+  }
+  if (request.routeOptions.config?.proxied === true && request.headers.accept?.includes('text/html') === true) {
+    reply.code(statusCode).type('text/html; charset=utf-8').send(errorPage(body))
+    return
+  }
+  reply.code(statusCode).send(body)
+}
+
+function escapeHtml (text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+function errorPage (body: ErrorBody): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${body.statusCode} ${escapeHtml(body.error)}</title>` +
+    '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{color:#666}</style></head>' +
+    `<body><h1>${body.statusCode} ${escapeHtml(body.error)}</h1><p>${escapeHtml(body.message)}</p><p><code>${escapeHtml(body.code)}</code> · Paastis</p></body></html>\n`
+}

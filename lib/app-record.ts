@@ -1,0 +1,32 @@
+// The app record shared by the registry, the lifecycle, the scheduler and the admin API.
+
+export const APP_STATES = ['running', 'stopped', 'starting', 'stopping', 'failed', 'unknown'] as const
+export type AppState = typeof APP_STATES[number]
+
+/** Process types and amounts, remembered at stop so that a start restores them. */
+export type Formation = Record<string, number>
+
+export interface AppRecord {
+  /** The app's name at its provider. */
+  name: string
+  provider: string
+  region?: string
+  /** Where the app answers, from the provider. */
+  upstream?: string
+  /** Extra vhosts routed to the app besides `<name>.<anything>`. */
+  hosts: string[]
+  state: AppState
+  /** Epoch milliseconds. */
+  lastActivityAt: number
+  /** Milliseconds; `null` = never stopped for idleness. */
+  maxIdleTimeMs: number | null
+  linkedApps: string[]
+  formation?: Formation
+  ignored: boolean
+  /** The patterns of the rules that shaped this app, in the order they applied. */
+  rules: string[]
+  /** The Host key whose rules shaped the record, when it came from a request. */
+  ruleKey?: string
+  /** Why the last start failed. */
+  lastError?: string
+}

@@ -1,0 +1,106 @@
+// Every environment variable Paastis reads: the original Paastis' table, same names and meaning,
+// plus the new ones. Validated at start-up by @fastify/env; a bad value names the variable.
+import { DURATION_PATTERN } from './duration'
+
+const duration = { type: 'string', pattern: DURATION_PATTERN } as const
+const seconds = { type: 'integer', minimum: 0 } as const
+const text = { type: 'string' } as const
+const url = { type: 'string', pattern: '^https?://' } as const
+
+export const envSchema = {
+  type: 'object',
+  required: [],
+  properties: {
+    HOST: { ...text, default: '0.0.0.0' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    REGISTRY_TYPE: { type: 'string', enum: ['in-memory', 'redis'], default: 'in-memory' },
+    REGISTRY_IGNORED_APPS: { ...text, default: '' },
+    REGISTRY_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    START_AND_STOP_CHECKING_INTERVAL_CRON: { ...text, default: '* * * * *' },
+    START_AND_STOP_MAX_IDLE_TIME: { ...duration, default: '15' },
+    PROVIDER_NAME: { type: 'string', enum: ['command', 'scalingo', 'clever-cloud', 'heroku'], default: 'command' },
+    PROVIDER_REGION: text,
+    PROVIDER_SCALINGO_API_TOKEN: text,
+    PROVIDER_SCALINGO_OPERATION_TIMEOUT: { ...seconds, default: 30 },
+    PROVIDER_HEROKU_API_TOKEN: text,
+    PROVIDER_HEROKU_OPERATION_TIMEOUT: { ...seconds, default: 30 },
+    PROVIDER_CLEVER_API_HOST: { ...url, default: 'https://api.clever-cloud.com' },
+    PROVIDER_CLEVER_OAUTH_CONSUMER_KEY: text,
+    PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET: text,
+    PROVIDER_CLEVER_TOKEN: text,
+    PROVIDER_CLEVER_SECRET: text,
+    PROVIDER_CLEVER_OPERATION_TIMEOUT: { ...seconds, default: 60 },
+    HOOKS_BEFORE_START: text,
+    HOOKS_AFTER_START: text,
+    HOOKS_BEFORE_STOP: text,
+    HOOKS_AFTER_STOP: text,
+    HOOKS_TIMEOUT: { ...duration, default: '30s' },
+    ROUTING_SYSTEM_API_ENABLED: { type: 'boolean', default: true },
+    ROUTING_SYSTEM_API_TOKEN: { type: 'string', minLength: 1 },
+    ADMIN_HOST: { type: 'string', pattern: '^[A-Za-z0-9.-]+$', default: 'localhost' },
+    METRICS_PUBLIC: { type: 'boolean', default: false },
+    PAASTIS_CONFIG_FILE: text,
+    WAKE_TIMEOUT: { ...duration, default: '2m' },
+    COMMAND_STOP_GRACE_PERIOD: { ...duration, default: '10s' },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    LOGGING_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }
+  }
+} as const
+
+export type EnvName = keyof typeof envSchema.properties
+
+/** The environment as validated and coerced by the schema. */
+export interface Env {
+  HOST: string
+  PORT: number
+  REGISTRY_TYPE: 'in-memory' | 'redis'
+  REGISTRY_IGNORED_APPS: string
+  REGISTRY_REDIS_URL?: string
+  START_AND_STOP_CHECKING_INTERVAL_CRON: string
+  START_AND_STOP_MAX_IDLE_TIME: string
+  PROVIDER_NAME: 'command' | 'scalingo' | 'clever-cloud' | 'heroku'
+  PROVIDER_REGION?: string
+  PROVIDER_SCALINGO_API_TOKEN?: string
+  PROVIDER_SCALINGO_OPERATION_TIMEOUT: number
+  PROVIDER_HEROKU_API_TOKEN?: string
+  PROVIDER_HEROKU_OPERATION_TIMEOUT: number
+  PROVIDER_CLEVER_API_HOST: string
+  PROVIDER_CLEVER_OAUTH_CONSUMER_KEY?: string
+  PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET?: string
+  PROVIDER_CLEVER_TOKEN?: string
+  PROVIDER_CLEVER_SECRET?: string
+  PROVIDER_CLEVER_OPERATION_TIMEOUT: number
+  HOOKS_BEFORE_START?: string
+  HOOKS_AFTER_START?: string
+  HOOKS_BEFORE_STOP?: string
+  HOOKS_AFTER_STOP?: string
+  HOOKS_TIMEOUT: string
+  ROUTING_SYSTEM_API_ENABLED: boolean
+  ROUTING_SYSTEM_API_TOKEN?: string
+  ADMIN_HOST: string
+  METRICS_PUBLIC: boolean
+  PAASTIS_CONFIG_FILE?: string
+  WAKE_TIMEOUT: string
+  COMMAND_STOP_GRACE_PERIOD: string
+  LOG_LEVEL?: string
+  LOGGING_LEVEL?: string
+}
+
+/** Variables that hold secrets: never logged, never passed to the processes Paastis runs. */
+export const SECRET_ENV: readonly EnvName[] = [
+  'PROVIDER_SCALINGO_API_TOKEN', 'PROVIDER_HEROKU_API_TOKEN',
+  'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY', 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET',
+  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL'
+]
+
+/** `a, b,,c ` → ['a', 'b', 'c'] */
+export function commaList (value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+/** The environment for a child process (an app, a hook): Paastis's own secrets removed. */
+export function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of SECRET_ENV) delete env[name]
+  return { ...env, ...extra }
+}

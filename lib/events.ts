@@ -1,0 +1,55 @@
+// What happened to which app and why: a bounded, newest-first log that the admin API serves.
+import { EventEmitter } from 'node:events'
+
+export const EVENT_TYPES = [
+  'discovered', 'forgotten', 'started_outside', 'stopped_outside',
+  'starting', 'started', 'start_failed',
+  'stopping', 'stopped', 'stop_failed', 'stop_vetoed', 'stop_cancelled',
+  'hook_failed'
+] as const
+export type EventType = typeof EVENT_TYPES[number]
+
+export interface PaastisEvent {
+  at: string
+  app: string
+  type: EventType
+  cause?: string
+  message?: string
+  durationMs?: number
+  /** A wake's split: provider start, then readiness wait. */
+  timings?: { providerMs: number, readyMs: number }
+}
+
+export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
+  private readonly ring: PaastisEvent[] = []
+  private next = 0
+
+  constructor (private readonly capacity = 1000, private readonly now: () => number = Date.now) {
+    super()
+  }
+
+  record (event: Omit<PaastisEvent, 'at'>): PaastisEvent {
+    const full: PaastisEvent = { at: new Date(this.now()).toISOString(), ...event }
+    if (this.ring.length < this.capacity) {
+      this.ring.push(full)
+    } else {
+      this.ring[this.next] = full
+    }
+    this.next = (this.next + 1) % this.capacity
+    this.emit('event', full)
+    return full
+  }
+
+  /** Newest first. */
+  list (filter: { app?: string, type?: EventType, limit?: number } = {}): PaastisEvent[] {
+    const limit = filter.limit ?? 100
+    const out: PaastisEvent[] = []
+    for (let i = 1; i <= this.ring.length && out.length < limit; i++) {
+      const event = this.ring[(this.next - i + this.capacity) % this.capacity]
+      if (filter.app !== undefined && event.app !== filter.app) continue
+      if (filter.type !== undefined && event.type !== filter.type) continue
+      out.push(event)
+    }
+    return out
+  }
+}

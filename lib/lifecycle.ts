@@ -1,0 +1,216 @@
+// The one place where apps change state. Starts and stops are single-flight per app: however
+// many requests, admin calls and scheduler ticks ask at once, the provider is called once.
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { ShellHooks } from '../hooks/shell-hooks'
+import type { Provider } from '../providers/provider'
+import type { AppRecord } from './app-record'
+import type { Clock } from './clock'
+import type { EventLog } from './events'
+import type { Logger } from './logger'
+import { probe, type ProbeSpec } from './probe'
+import type { Registry } from './registry'
+
+export type WakeFailure = 'unknown' | 'timeout' | 'failed'
+
+export class WakeError extends Error {
+  constructor (readonly app: string, readonly reason: WakeFailure, message: string) {
+    super(message)
+    this.name = 'WakeError'
+  }
+}
+
+export interface WakeResult {
+  /** 0 when the app was already running. */
+  totalMs: number
+  providerMs: number
+  readyMs: number
+}
+
+export type StopCause = 'idle' | 'admin' | 'shutdown'
+
+export interface StopResult {
+  stopped: boolean
+  /** Why it did not stop. */
+  reason?: 'already-stopped' | 'vetoed' | 'active' | 'failed' | 'unknown'
+  message?: string
+}
+
+export interface LifecycleOptions {
+  registry: Registry
+  provider: Provider
+  hooks: ShellHooks
+  events: EventLog
+  clock: Clock
+  log: Logger
+  wakeTimeoutMs: number
+  probeFor: (app: AppRecord) => ProbeSpec
+  /** How long a stop waits for requests in flight to finish. */
+  drainTimeoutMs?: number
+}
+
+const PROBE_TIMEOUT_MS = 2000
+const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
+
+export class Lifecycle {
+  private readonly waking = new Map<string, Promise<WakeResult>>()
+  private readonly stopping = new Map<string, Promise<StopResult>>()
+
+  constructor (private readonly options: LifecycleOptions) {}
+
+  /** True while a start or a stop of the app is under way. */
+  isBusy (name: string): boolean {
+    return this.waking.has(name) || this.stopping.has(name)
+  }
+
+  /** Starts the app and waits until it answers; every concurrent caller shares one start. */
+  wake (name: string, cause: string): Promise<WakeResult> {
+    const pending = this.waking.get(name)
+    if (pending !== undefined) return pending
+    const wake = this.runWake(name, cause).finally(() => this.waking.delete(name))
+    this.waking.set(name, wake)
+    return wake
+  }
+
+  /**
+   * Stops the app. With `expectedActivityAt` (the idle decision's view), the stop is cancelled
+   * if a request arrived since.
+   */
+  stop (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
+    const pending = this.stopping.get(name)
+    if (pending !== undefined) return pending
+    const stop = this.runStop(name, cause, expectedActivityAt).finally(() => this.stopping.delete(name))
+    this.stopping.set(name, stop)
+    return stop
+  }
+
+  private async runWake (name: string, cause: string): Promise<WakeResult> {
+    const { registry, events, hooks, provider, log } = this.options
+    const stopping = this.stopping.get(name)
+    if (stopping !== undefined) await stopping
+    const record = registry.get(name)
+    if (record === undefined) throw new WakeError(name, 'unknown', `no app named "${name}"`)
+    if (record.state === 'running') return ALREADY_RUNNING
+
+    const begin = performance.now()
+    const deadline = begin + this.options.wakeTimeoutMs
+    record.state = 'starting'
+    delete record.lastError
+    await registry.save(record)
+    events.record({ app: name, type: 'starting', cause })
+    log.info({ app: name, cause }, 'waking app')
+    await hooks.run('before-start', record)
+    for (const linked of record.linkedApps) this.wakeLinked(linked, name)
+
+    let providerMs = 0
+    try {
+      await beforeDeadline(provider.start(record), deadline, 'the provider did not start the app in time')
+      providerMs = performance.now() - begin
+      await this.waitReady(record, deadline)
+    } catch (err) {
+      const reason: WakeFailure = err instanceof WakeError ? err.reason : 'failed'
+      const message = `${name} could not be started: ${(err as Error).message}`
+      record.state = 'failed'
+      record.lastError = message
+      await registry.save(record)
+      events.record({ app: name, type: 'start_failed', cause, message })
+      log.warn({ app: name, cause, reason }, message)
+      throw new WakeError(name, reason, message)
+    }
+
+    const totalMs = Math.round(performance.now() - begin)
+    record.state = 'running'
+    record.lastActivityAt = this.options.clock.now()
+    await registry.save(record)
+    const result = { totalMs, providerMs: Math.round(providerMs), readyMs: totalMs - Math.round(providerMs) }
+    events.record({ app: name, type: 'started', cause, durationMs: totalMs, timings: result })
+    log.info({ app: name, cause, ...result }, 'app woke up')
+    void hooks.run('after-start', record)
+    return result
+  }
+
+  private wakeLinked (linked: string, parent: string): void {
+    if (!this.options.registry.has(linked)) {
+      this.options.log.warn({ app: parent, linked }, 'linked app is not known to the provider')
+      return
+    }
+    this.wake(linked, `linked to ${parent}`).catch((err: Error) => {
+      this.options.log.warn({ app: linked, parent }, err.message)
+    })
+  }
+
+  /** Ready = the provider has not reported a failure and the upstream passes the probe. */
+  private async waitReady (record: AppRecord, deadline: number): Promise<void> {
+    const spec = this.options.probeFor(record)
+    const begin = performance.now()
+    for (;;) {
+      const failure = this.options.provider.failure?.(record)
+      if (failure !== undefined) throw new WakeError(record.name, 'failed', failure)
+      if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
+      const left = deadline - performance.now()
+      if (left <= 0) throw new WakeError(record.name, 'timeout', `it did not answer within ${this.options.wakeTimeoutMs} ms`)
+      if (await probe(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left))) return
+      // Probe often at first (the first byte should follow readiness closely), then back off.
+      const elapsed = performance.now() - begin
+      await sleep(Math.max(0, Math.min(1000, 50 + elapsed / 10, deadline - performance.now())))
+    }
+  }
+
+  private async runStop (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
+    const { registry, events, hooks, provider, log } = this.options
+    const record = registry.get(name)
+    if (record === undefined) return { stopped: false, reason: 'unknown', message: `no app named "${name}"` }
+    if (record.state === 'stopped') return { stopped: false, reason: 'already-stopped', message: `${name} is already stopped` }
+
+    if (!await hooks.run('before-stop', record)) {
+      const message = `the before-stop hook vetoed the stop of ${name}`
+      events.record({ app: name, type: 'stop_vetoed', cause, message })
+      return { stopped: false, reason: 'vetoed', message }
+    }
+    if (expectedActivityAt !== undefined && record.lastActivityAt !== expectedActivityAt) {
+      const message = `${name} received a request since it was found idle`
+      events.record({ app: name, type: 'stop_cancelled', cause, message })
+      return { stopped: false, reason: 'active', message }
+    }
+
+    // From here new requests wait for the stop, then wake the app again.
+    const previous = record.state
+    const begin = performance.now()
+    record.state = 'stopping'
+    await registry.save(record)
+    events.record({ app: name, type: 'stopping', cause })
+    await this.drain(name)
+    try {
+      const formation = await provider.stop(record)
+      if (formation !== undefined) record.formation = formation
+    } catch (err) {
+      const message = `${name} could not be stopped: ${(err as Error).message}`
+      record.state = previous
+      await registry.save(record)
+      events.record({ app: name, type: 'stop_failed', cause, message })
+      log.warn({ app: name, cause }, message)
+      return { stopped: false, reason: 'failed', message }
+    }
+    record.state = 'stopped'
+    await registry.save(record)
+    const durationMs = Math.round(performance.now() - begin)
+    events.record({ app: name, type: 'stopped', cause, durationMs })
+    log.info({ app: name, cause, durationMs }, 'app stopped')
+    void hooks.run('after-stop', record)
+    return { stopped: true }
+  }
+
+  /** A stop never cuts a request in flight. */
+  private async drain (name: string): Promise<void> {
+    const until = performance.now() + (this.options.drainTimeoutMs ?? 30_000)
+    while (this.options.registry.inflightCount(name) > 0 && performance.now() < until) await sleep(25)
+  }
+}
+
+function beforeDeadline<T> (work: Promise<T>, deadline: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((resolve, reject) => {
+    timer = setTimeout(() => reject(new WakeError('', 'timeout', message)), Math.max(0, deadline - performance.now()))
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,62 @@
+// The readiness probe: an app is ready when it really answers, not when its provider says it
+// runs (PaaS routers answer 502/503 while an app boots). Hakuna ModProxy's `ping` shape.
+import { request } from 'undici'
+
+export interface ProbeSpec {
+  method: string
+  path: string
+  /** Ready when any of the given regexes matches; with none given, `statusCode: ^[2-4]`. */
+  statusCode?: RegExp
+  headers?: RegExp
+  body?: RegExp
+}
+
+export const DEFAULT_PROBE: ProbeSpec = { method: 'HEAD', path: '/', statusCode: /^[2-4]/ }
+
+/** Bodies beyond this are not read for the body regex. */
+const MAX_BODY = 64 * 1024
+
+export async function probe (upstream: string, spec: ProbeSpec, timeoutMs: number): Promise<boolean> {
+  const url = new URL(spec.path, upstream)
+  try {
+    const response = await request(url, {
+      method: spec.method as 'GET',
+      headers: { 'user-agent': 'paastis-readiness-probe' },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs)
+    })
+    if (spec.statusCode?.test(String(response.statusCode)) === true) {
+      await response.body.dump()
+      return true
+    }
+    if (spec.headers !== undefined) {
+      const lines = Object.entries(response.headers).map(([name, value]) => `${name}: ${String(value)}`).join('\n')
+      if (spec.headers.test(lines)) {
+        await response.body.dump()
+        return true
+      }
+    }
+    if (spec.body === undefined) {
+      await response.body.dump()
+      return false
+    }
+    return spec.body.test(await readCapped(response.body))
+  } catch {
+    return false
+  }
+}
+
+async function readCapped (body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size >= MAX_BODY) {
+      body.destroy()
+      break
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}

@@ -1,0 +1,141 @@
+// What the scheduler does at every tick: discover the provider's apps (one listing), then stop
+// every managed app idle for longer than its limit. One failing app never aborts the tick.
+import type { Provider, ProviderApp } from '../providers/provider'
+import type { AppRecord } from './app-record'
+import type { Clock } from './clock'
+import type { EventLog } from './events'
+import type { Lifecycle, StopResult } from './lifecycle'
+import type { Logger } from './logger'
+import type { Registry } from './registry'
+import type { Rules } from './rules'
+
+export interface ReconcilerOptions {
+  registry: Registry
+  provider: Provider
+  lifecycle: Lifecycle
+  rules: Rules
+  events: EventLog
+  clock: Clock
+  log: Logger
+  defaultMaxIdleTimeMs: number | null
+  ignoredApps: ReadonlySet<string>
+}
+
+export interface TickReport {
+  discovered: number
+  forgotten: number
+  stopped: string[]
+  /** Set when the provider could not be listed. */
+  discoveryError?: string
+}
+
+export class Reconciler {
+  /** Whether the provider answered at the last tick (readiness). */
+  lastDiscoveryOk: boolean | undefined
+
+  constructor (private readonly options: ReconcilerOptions) {}
+
+  async tick (): Promise<TickReport> {
+    const report: TickReport = { discovered: 0, forgotten: 0, stopped: [] }
+    try {
+      Object.assign(report, await this.discover())
+      this.lastDiscoveryOk = true
+    } catch (err) {
+      this.lastDiscoveryOk = false
+      report.discoveryError = (err as Error).message
+      this.options.log.error({ provider: this.options.provider.name }, `discovery failed: ${report.discoveryError}`)
+    }
+    report.stopped = await this.sweep()
+    return report
+  }
+
+  /** A record for an app seen for the first time, shaped by the rules matching its name. */
+  newRecord (app: ProviderApp): AppRecord {
+    const { rules, clock, defaultMaxIdleTimeMs, ignoredApps } = this.options
+    const resolution = rules.resolve(app.name)
+    return {
+      name: app.name,
+      provider: this.options.provider.name,
+      region: app.region,
+      upstream: app.upstream,
+      hosts: [],
+      state: app.state === 'running' ? 'running' : app.state === 'stopped' ? 'stopped' : 'unknown',
+      lastActivityAt: clock.now(),
+      maxIdleTimeMs: resolution.maxIdleTimeMs === undefined ? defaultMaxIdleTimeMs : resolution.maxIdleTimeMs,
+      linkedApps: resolution.linkedApps,
+      formation: app.formation,
+      ignored: ignoredApps.has(app.name) || resolution.ignore,
+      rules: resolution.rules
+    }
+  }
+
+  async discover (): Promise<{ discovered: number, forgotten: number }> {
+    const { registry, provider, lifecycle, events, clock } = this.options
+    const apps = await provider.list()
+    const seen = new Set<string>()
+    let discovered = 0
+    for (const app of apps) {
+      seen.add(app.name)
+      const record = registry.get(app.name)
+      if (record === undefined) {
+        await registry.save(this.newRecord(app))
+        events.record({ app: app.name, type: 'discovered', cause: 'scheduler', message: `found ${app.state}` })
+        discovered++
+        continue
+      }
+      if (lifecycle.isBusy(app.name)) continue
+      let changed = record.upstream !== app.upstream || record.region !== app.region
+      record.upstream = app.upstream
+      record.region = app.region
+      if (app.state === 'running' && record.state !== 'running') {
+        // Started outside Paastis: it gets a fresh grace period, then is stopped when idle.
+        record.state = 'running'
+        record.lastActivityAt = clock.now()
+        events.record({ app: app.name, type: 'started_outside', cause: 'scheduler' })
+        changed = true
+      } else if (app.state === 'stopped' && record.state !== 'stopped' && record.state !== 'failed') {
+        record.state = 'stopped'
+        events.record({ app: app.name, type: 'stopped_outside', cause: 'scheduler' })
+        changed = true
+      }
+      if (changed) await registry.save(record)
+    }
+    let forgotten = 0
+    for (const record of registry.list()) {
+      if (seen.has(record.name) || lifecycle.isBusy(record.name)) continue
+      await registry.remove(record.name)
+      events.record({ app: record.name, type: 'forgotten', cause: 'scheduler', message: 'no longer listed by the provider' })
+      forgotten++
+    }
+    return { discovered, forgotten }
+  }
+
+  /** Stops idle apps, a few at a time (provider APIs are rate-limited). */
+  async sweep (concurrency = 4): Promise<string[]> {
+    const { registry, lifecycle, clock, log } = this.options
+    const now = clock.now()
+    const due = registry.list().filter((record) =>
+      (record.state === 'running' || record.state === 'failed') &&
+      !record.ignored &&
+      record.maxIdleTimeMs !== null &&
+      now - record.lastActivityAt >= record.maxIdleTimeMs &&
+      registry.inflightCount(record.name) === 0 &&
+      !lifecycle.isBusy(record.name))
+    const stopped: string[] = []
+    const queue = [...due]
+    const worker = async (): Promise<void> => {
+      for (let record = queue.shift(); record !== undefined; record = queue.shift()) {
+        let result: StopResult
+        try {
+          result = await lifecycle.stop(record.name, 'idle', record.lastActivityAt)
+        } catch (err) {
+          log.error({ app: record.name, err }, 'idle stop failed')
+          continue
+        }
+        if (result.stopped) stopped.push(record.name)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker))
+    return stopped
+  }
+}

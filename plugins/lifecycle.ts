@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Lifecycle } from '../lib/lifecycle'
+import { DEFAULT_PROBE } from '../lib/probe'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lifecycle: Lifecycle
+  }
+}
+
+export default fp(async function lifecycle (fastify: FastifyInstance) {
+  fastify.decorate('lifecycle', new Lifecycle({
+    registry: fastify.registry,
+    provider: fastify.provider,
+    hooks: fastify.shellHooks,
+    events: fastify.events,
+    clock: fastify.clock,
+    log: fastify.log.child({ component: 'lifecycle' }),
+    wakeTimeoutMs: fastify.settings.wakeTimeoutMs,
+    probeFor: () => DEFAULT_PROBE
+  }))
+}, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock'] })

@@ -1,0 +1,158 @@
+// The `command` provider: apps that are local processes or services, declared in paastis.yml.
+// - `run`: a long-running command Paastis spawns (PORT set) and stops with SIGTERM, then SIGKILL
+//   after a grace period. Its output goes to the log under the app's name.
+// - `start`/`stop`/`status`: commands for services managed elsewhere; `status` exits 0 when running.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { AppRecord, Formation } from '../lib/app-record'
+import { childEnv } from '../lib/config-schema'
+import type { Logger } from '../lib/logger'
+import type { CommandAppSpec } from '../lib/paastis-file'
+import { killGroup, pipeOutput, runShell } from '../lib/shell'
+import { ProviderError, type Provider, type ProviderApp } from './provider'
+
+export interface CommandProviderOptions {
+  log: Logger
+  /** How long a stopped process may take to exit before SIGKILL. */
+  stopGraceMs: number
+  /** Timeout of the start/stop/status commands. */
+  commandTimeoutMs: number
+}
+
+interface Spawned {
+  child: ChildProcess
+  exit?: string
+  exited: Promise<void>
+}
+
+export class CommandProvider implements Provider {
+  readonly name = 'command'
+  private readonly specs = new Map<string, CommandAppSpec>()
+  private readonly processes = new Map<string, Spawned>()
+
+  constructor (specs: CommandAppSpec[], private readonly options: CommandProviderOptions) {
+    for (const spec of specs) this.specs.set(spec.name, spec)
+  }
+
+  async list (): Promise<ProviderApp[]> {
+    return Promise.all([...this.specs.values()].map(async (spec) => ({
+      name: spec.name,
+      state: await this.state(spec),
+      upstream: upstreamOf(spec)
+    })))
+  }
+
+  async start (app: AppRecord): Promise<void> {
+    const spec = this.spec(app.name, 'start')
+    if (spec.run !== undefined) {
+      if (!this.isAlive(spec.name)) this.spawn(spec, spec.run)
+      return
+    }
+    await this.command(spec, 'start', spec.start as string)
+  }
+
+  async stop (app: AppRecord): Promise<Formation | undefined> {
+    const spec = this.spec(app.name, 'stop')
+    if (spec.run !== undefined) {
+      await this.terminate(spec.name)
+    } else {
+      await this.command(spec, 'stop', spec.stop as string)
+    }
+    return undefined
+  }
+
+  failure (app: AppRecord): string | undefined {
+    const spec = this.specs.get(app.name)
+    if (spec?.run === undefined) return undefined
+    const spawned = this.processes.get(app.name)
+    if (spawned === undefined) return 'the process is not running'
+    return spawned.exit
+  }
+
+  async close (): Promise<void> {
+    await Promise.all([...this.processes.keys()].map((name) => this.terminate(name)))
+  }
+
+  private spec (name: string, operation: string): CommandAppSpec {
+    const spec = this.specs.get(name)
+    if (spec === undefined) throw new ProviderError(this.name, operation, name, 'no such app in paastis.yml', 404)
+    return spec
+  }
+
+  private isAlive (name: string): boolean {
+    const spawned = this.processes.get(name)
+    return spawned !== undefined && spawned.exit === undefined
+  }
+
+  private async state (spec: CommandAppSpec): Promise<ProviderApp['state']> {
+    if (spec.run !== undefined) return this.isAlive(spec.name) ? 'running' : 'stopped'
+    const result = await runShell(spec.status as string, this.shellOptions(spec, 'status'))
+    return result.code === 0 ? 'running' : 'stopped'
+  }
+
+  private spawn (spec: CommandAppSpec, command: string): void {
+    const log = this.options.log
+    const env: Record<string, string> = { ...spec.env, PAASTIS_APP_NAME: spec.name }
+    if (spec.port !== undefined) env.PORT = String(spec.port)
+    // Its own process group, so that a stop reaches the shell and everything it started.
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: spec.cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true
+    })
+    const spawned: Spawned = {
+      child,
+      exited: new Promise((resolve) => {
+        child.on('error', (err) => {
+          spawned.exit = `could not be spawned: ${err.message}`
+          resolve()
+        })
+        child.on('exit', (code, signal) => {
+          spawned.exit = signal === null ? `the process exited with code ${code}` : `the process was killed by ${signal}`
+          log.info({ app: spec.name, code, signal }, 'app process exited')
+          resolve()
+        })
+      })
+    }
+    pipeOutput(child.stdout, log, { app: spec.name, stream: 'stdout' })
+    pipeOutput(child.stderr, log, { app: spec.name, stream: 'stderr' })
+    this.processes.set(spec.name, spawned)
+    log.info({ app: spec.name, pid: child.pid }, 'app process spawned')
+  }
+
+  private async terminate (name: string): Promise<void> {
+    const spawned = this.processes.get(name)
+    if (spawned === undefined) return
+    const pid = spawned.child.pid
+    killGroup(pid, 'SIGTERM')
+    const deadline = Date.now() + this.options.stopGraceMs
+    const grace = new AbortController()
+    await Promise.race([spawned.exited, sleep(this.options.stopGraceMs, undefined, { signal: grace.signal }).catch(() => {})])
+    grace.abort()
+    // The shell may be gone while what it started still runs: wait for the whole group.
+    while (killGroup(pid, 0) && Date.now() < deadline) await sleep(50)
+    if (killGroup(pid, 'SIGKILL')) this.options.log.warn({ app: name }, 'app did not stop in time: killed')
+    await spawned.exited
+    this.processes.delete(name)
+  }
+
+  private async command (spec: CommandAppSpec, operation: 'start' | 'stop', command: string): Promise<void> {
+    const result = await runShell(command, this.shellOptions(spec, operation))
+    if (result.code !== 0) {
+      const why = result.timedOut ? 'timed out' : `exited with ${result.code ?? result.signal}`
+      throw new ProviderError(this.name, operation, spec.name, `the ${operation} command ${why}`)
+    }
+  }
+
+  private shellOptions (spec: CommandAppSpec, operation: string) {
+    return {
+      cwd: spec.cwd,
+      env: { ...spec.env, PAASTIS_APP_NAME: spec.name },
+      timeoutMs: this.options.commandTimeoutMs,
+      log: this.options.log,
+      logFields: { app: spec.name, command: operation }
+    }
+  }
+}
+
+function upstreamOf (spec: CommandAppSpec): string {
+  return spec.upstream ?? `http://127.0.0.1:${spec.port}`
+}

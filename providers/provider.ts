@@ -1,0 +1,45 @@
+// The one interface every provider implements. Providers are called by the lifecycle and the
+// scheduler only, never on the request path of a running app.
+import type { AppRecord, Formation } from '../lib/app-record'
+
+export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'unknown'
+
+export interface ProviderApp {
+  name: string
+  state: ProviderState
+  upstream?: string
+  region?: string
+  /** Current process types and amounts, when the provider reports them. */
+  formation?: Formation
+}
+
+export const PROVIDER_OPERATIONS = ['list', 'start', 'stop'] as const
+export type ProviderOperation = typeof PROVIDER_OPERATIONS[number]
+
+export interface Provider {
+  readonly name: string
+  /** Every app of the account, in as few API calls as the provider allows. */
+  list(): Promise<ProviderApp[]>
+  /** Starts the app (restoring `app.formation`); resolves once the provider reports it started. */
+  start(app: AppRecord): Promise<void>
+  /** Stops the app; resolves with the formation to restore at the next start. */
+  stop(app: AppRecord): Promise<Formation | undefined>
+  /** A cheap, local check while waiting for readiness: why the start has failed, if known. */
+  failure?(app: AppRecord): string | undefined
+  /** Releases what the provider holds (connections, processes it spawned). */
+  close(): Promise<void>
+}
+
+/** An error from a provider, naming the provider, the operation and the app. */
+export class ProviderError extends Error {
+  constructor (
+    readonly provider: string,
+    readonly operation: string,
+    readonly app: string | undefined,
+    reason: string,
+    readonly statusCode?: number
+  ) {
+    super(`${provider} ${operation}${app === undefined ? '' : ` ${app}`}: ${reason}`)
+    this.name = 'ProviderError'
+  }
+}
