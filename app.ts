@@ -1,6 +1,6 @@
 // The Paastis application as a Fastify plugin: fastify-cli (`fastify start`) and server.ts load it.
 import AutoLoad from '@fastify/autoload'
-import type { FastifyError, FastifyInstance, FastifyPluginOptions, FastifyReply, FastifyRequest } from 'fastify'
+import { LogController, type FastifyError, type FastifyInstance, type FastifyPluginOptions, type FastifyReply, type FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import path from 'node:path'
 import type { Clock } from './lib/clock'
@@ -21,8 +21,9 @@ declare module 'fastify' {
 
 /** Fastify server options, applied by `fastify start -o` and by server.ts. */
 export const options = {
-  // Proxied traffic is the hot path: one log line per request would cost more than the proxy.
-  disableRequestLogging: true,
+  // Proxied traffic is the hot path: a log line per request costs more than the proxy itself.
+  // LOG_REQUESTS=true switches request logging on.
+  logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== 'true' }),
   // Hosts are routed exactly; a trailing slash is the app's business, not ours.
   routerOptions: { ignoreTrailingSlash: false },
   return503OnClosing: true

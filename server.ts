@@ -3,10 +3,12 @@
 // the logger, listening, and a graceful shutdown that drains requests in flight.
 import closeWithGrace from 'close-with-grace'
 import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import app, { options } from './app'
+import { parseFiniteDuration } from './lib/duration'
 
 const HELP = `Usage: paastis [options]
 
@@ -51,6 +53,15 @@ function version (): string {
   return pkg.version
 }
 
+/** Read before the app (and its validated config) exists; a bad value falls back to 30 s. */
+function shutdownGraceMs (): number {
+  try {
+    return parseFiniteDuration(process.env.SHUTDOWN_GRACE_PERIOD ?? '30s', 's')
+  } catch {
+    return 30_000
+  }
+}
+
 export function buildServer (): FastifyInstance {
   const level = process.env.LOG_LEVEL ?? process.env.LOGGING_LEVEL ?? 'info'
   const pretty = process.env.LOG_FORMAT === 'pretty' || (process.env.LOG_FORMAT !== 'json' && process.stdout.isTTY)
@@ -62,7 +73,8 @@ export function buildServer (): FastifyInstance {
       ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {})
     }
   })
-  server.register(app)
+  // fastify-plugin, as fastify-cli does: the app's decorators (config) are the server's.
+  server.register(fp(app))
   return server
 }
 
@@ -78,7 +90,7 @@ export async function main (argv: string[] = process.argv.slice(2)): Promise<voi
   if (action === 'version') return console.log(version())
 
   const server = buildServer()
-  closeWithGrace({ delay: Number(process.env.SHUTDOWN_GRACE_MS ?? 30_000) }, async ({ signal, err }) => {
+  closeWithGrace({ delay: shutdownGraceMs() }, async ({ signal, err }) => {
     if (err !== undefined) server.log.error({ err }, 'shutting down after an error')
     else server.log.info({ signal }, 'shutting down: draining requests in flight')
     await server.close()

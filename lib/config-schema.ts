@@ -42,6 +42,9 @@ export const envSchema = {
     PAASTIS_CONFIG_FILE: text,
     WAKE_TIMEOUT: { ...duration, default: '2m' },
     COMMAND_STOP_GRACE_PERIOD: { ...duration, default: '10s' },
+    LOG_REQUESTS: { type: 'boolean', default: false },
+    LOG_FORMAT: { type: 'string', enum: ['json', 'pretty'] },
+    SHUTDOWN_GRACE_PERIOD: { ...duration, default: '30s' },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     LOGGING_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }
   }
@@ -82,6 +85,9 @@ export interface Env {
   PAASTIS_CONFIG_FILE?: string
   WAKE_TIMEOUT: string
   COMMAND_STOP_GRACE_PERIOD: string
+  LOG_REQUESTS: boolean
+  LOG_FORMAT?: 'json' | 'pretty'
+  SHUTDOWN_GRACE_PERIOD: string
   LOG_LEVEL?: string
   LOGGING_LEVEL?: string
 }

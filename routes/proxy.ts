@@ -22,7 +22,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     upstream: '',
     config: { proxied: true },
     // reply-from would log two lines per proxied request: the hot path stays quiet.
-    disableRequestLogging: true,
+    disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
     preHandler: ensureAwake(fastify),
     replyOptions: {
       getUpstream: (request) => (request as FastifyRequest).paastis?.upstream ?? '',

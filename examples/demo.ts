@@ -1,0 +1,26 @@
+// `npm run demo`: Paastis with the command provider on the two example apps, a one-minute idle
+// time and a check every 10 seconds, so that a newcomer sees an app wake up and go back to sleep.
+import path from 'node:path'
+import { main } from '../server'
+
+const port = process.env.PORT ?? '3000'
+const root = path.join(__dirname, '..', '..')
+process.env.PROVIDER_NAME ??= 'command'
+process.env.PAASTIS_CONFIG_FILE ??= path.join(root, 'examples', 'paastis.yml')
+process.env.START_AND_STOP_CHECKING_INTERVAL_CRON ??= '*/10 * * * * *'
+process.env.HOST ??= '127.0.0.1'
+process.env.PORT = port
+process.env.LOG_FORMAT ??= 'pretty'
+
+console.log(`
+Paastis demo: two sleeping apps, "hello" and "clock", stopped after 1 idle minute.
+Try, in another terminal:
+
+  curl http://hello.localhost:${port}/          # wakes hello (watch the log), then proxies
+  curl http://hello.localhost:${port}/again     # instant: hello is awake
+  curl -i http://clock.localhost:${port}/       # clock takes a second to boot: see x-paastis-wake
+  curl http://nothing.localhost:${port}/        # 404: no such app
+
+Leave them alone for a minute and watch the log: they are stopped.
+`)
+void main([])

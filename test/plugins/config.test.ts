@@ -1,0 +1,37 @@
+import t from 'tap'
+import { build } from '../helper'
+
+t.test('a bad environment value stops start-up with a message naming the variable', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT must be integer/],
+    [{ PORT: '70000' }, /PORT must be <= 65535/],
+    [{ REGISTRY_TYPE: 'postgres' }, /REGISTRY_TYPE must be equal to one of the allowed values/],
+    [{ START_AND_STOP_MAX_IDLE_TIME: 'soon' }, /START_AND_STOP_MAX_IDLE_TIME must match pattern/],
+    [{ PROVIDER_NAME: 'aws' }, /PROVIDER_NAME must be equal to one of the allowed values/],
+    [{ ROUTING_SYSTEM_API_ENABLED: 'perhaps' }, /ROUTING_SYSTEM_API_ENABLED must be boolean/],
+    [{ START_AND_STOP_CHECKING_INTERVAL_CRON: 'every minute' }, /START_AND_STOP_CHECKING_INTERVAL_CRON: "every minute" is not a cron expression/],
+    [{ WAKE_TIMEOUT: 'never' }, /WAKE_TIMEOUT: "never" is not allowed here/],
+    [{ PAASTIS_CONFIG_FILE: '/nonexistent/paastis.yml' }, /\/nonexistent\/paastis\.yml: cannot be read/]
+  ]
+  for (const [env, message] of cases) {
+    await t.rejects(build(t, { env }), { message }, JSON.stringify(env))
+  }
+})
+
+t.test('a broken paastis.yml stops start-up with file, line and reason', async (t) => {
+  await t.rejects(build(t, { yaml: "rules:\n  - pattern: '(unclosed'\n" }), { message: /paastis\.yml:2: rules\[0\]\.pattern: invalid regular expression/ })
+})
+
+t.test('0 is a valid number and defaults apply', async (t) => {
+  const server = await build(t, { env: { START_AND_STOP_MAX_IDLE_TIME: '0', PORT: '0' } })
+  t.equal(server.settings.defaultMaxIdleTimeMs, 0, 'an idle time of 0 is not replaced by the default')
+  t.equal(server.config.PORT, 0)
+  const defaults = await build(t)
+  t.equal(defaults.settings.defaultMaxIdleTimeMs, 15 * 60_000, 'the seed default: 15 minutes')
+  t.equal(defaults.config.ADMIN_HOST, 'localhost')
+  t.equal(defaults.settings.wakeTimeoutMs, 120_000)
+})
+
+t.test('providers not built yet are refused clearly', async (t) => {
+  await t.rejects(build(t, { env: { PROVIDER_NAME: 'heroku' } }), { message: /PROVIDER_NAME: "heroku" is not available/ })
+})
