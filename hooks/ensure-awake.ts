@@ -47,11 +47,12 @@ export function ensureAwake (fastify: FastifyInstance) {
 
 /** onResponse: the request is over; its end counts as activity too (long downloads, streams). */
 export function requestDone (fastify: FastifyInstance) {
-  const { registry, clock } = fastify
+  const { registry, clock, metrics } = fastify
   return async function requestDoneHandler (request: FastifyRequest): Promise<void> {
     const target = request.paastis
     if (target === undefined) return
     registry.touch(target.app, clock.now())
     registry.end(target.app.name)
+    metrics.requests.count(target.app.name, target.wakeMs !== undefined)
   }
 }

@@ -14,6 +14,8 @@ export interface PaastisEvent {
   app: string
   type: EventType
   cause?: string
+  /** Why a wake failed: `failed` or `timeout`. */
+  reason?: string
   message?: string
   durationMs?: number
   /** A wake's split: provider start, then readiness wait. */

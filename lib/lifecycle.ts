@@ -113,7 +113,7 @@ export class Lifecycle {
       record.state = 'failed'
       record.lastError = message
       await registry.save(record)
-      events.record({ app: name, type: 'start_failed', cause, message })
+      events.record({ app: name, type: 'start_failed', cause, reason, message })
       log.warn({ app: name, cause, reason }, message)
       throw new WakeError(name, reason, message)
     }

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { CommandProvider } from '../providers/command'
+import { InstrumentedProvider } from '../providers/instrumented'
 import type { Provider } from '../providers/provider'
 import { ConfigError } from './config'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    provider: Provider
+    provider: InstrumentedProvider
   }
 }
 
@@ -26,7 +27,7 @@ function createProvider (fastify: FastifyInstance): Provider {
 }
 
 export default fp(async function provider (fastify: FastifyInstance) {
-  const provider = createProvider(fastify)
+  const provider = new InstrumentedProvider(createProvider(fastify))
   fastify.decorate('provider', provider)
   // Processes Paastis spawned stop with it.
   fastify.addHook('onClose', async () => { await provider.close() })

@@ -1,0 +1,129 @@
+// Prometheus metrics (prom-client). Counters of the request path are plain numbers bumped in
+// memory and read at scrape time, so the hot path pays no label hashing.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { APP_STATES } from '../lib/app-record'
+import type { PaastisEvent } from '../lib/events'
+import { PROVIDER_OPERATIONS } from '../providers/provider'
+
+export class RequestCounters {
+  readonly proxied = new Map<string, number>()
+  waited = 0
+
+  count (app: string, waited: boolean): void {
+    this.proxied.set(app, (this.proxied.get(app) ?? 0) + 1)
+    if (waited) this.waited++
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { registry: Registry, requests: RequestCounters }
+  }
+}
+
+export default fp(async function metrics (fastify: FastifyInstance) {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'paastis_process_' })
+  const requests = new RequestCounters()
+  const { registry: apps, provider, events } = fastify
+
+  new Gauge({
+    name: 'paastis_apps',
+    help: 'Apps known to Paastis, per state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect () {
+      const counts = Object.fromEntries(APP_STATES.map((state) => [state, 0]))
+      for (const app of apps.list()) counts[app.state]++
+      for (const state of APP_STATES) this.set({ state }, counts[state])
+    }
+  })
+  new Counter({
+    name: 'paastis_requests_proxied_total',
+    help: 'Requests proxied, per app',
+    labelNames: ['app'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const [app, count] of requests.proxied) this.inc({ app }, count)
+    }
+  })
+  new Counter({
+    name: 'paastis_requests_waited_total',
+    help: 'Proxied requests that waited for their app to wake',
+    registers: [registry],
+    collect () {
+      this.reset()
+      this.inc(requests.waited)
+    }
+  })
+  new Counter({
+    name: 'paastis_provider_calls_total',
+    help: 'Provider API calls, per operation',
+    labelNames: ['provider', 'operation'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: provider.name, operation }, provider.counts[operation].calls)
+    }
+  })
+  new Counter({
+    name: 'paastis_provider_errors_total',
+    help: 'Provider API calls that failed, per operation',
+    labelNames: ['provider', 'operation'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: provider.name, operation }, provider.counts[operation].errors)
+    }
+  })
+
+  const wakes = new Counter({ name: 'paastis_wakes_total', help: 'Cold starts completed', registers: [registry] })
+  const wakeFailures = new Counter({
+    name: 'paastis_wake_failures_total',
+    help: 'Wakes that failed, by reason (failed, timeout)',
+    labelNames: ['reason'],
+    registers: [registry]
+  })
+  const wakeDuration = new Histogram({
+    name: 'paastis_wake_duration_seconds',
+    help: 'Wake duration, split into provider start and readiness wait, and in total',
+    labelNames: ['phase'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry]
+  })
+  const stops = new Counter({
+    name: 'paastis_stops_total',
+    help: 'Stops and refused stops, by reason (idle, admin, shutdown, vetoed)',
+    labelNames: ['reason'],
+    registers: [registry]
+  })
+  for (const reason of ['failed', 'timeout']) wakeFailures.inc({ reason }, 0)
+  for (const reason of ['idle', 'admin', 'vetoed']) stops.inc({ reason }, 0)
+
+  events.on('event', (event: PaastisEvent) => {
+    switch (event.type) {
+      case 'started':
+        wakes.inc()
+        if (event.timings !== undefined) {
+          wakeDuration.observe({ phase: 'provider' }, event.timings.providerMs / 1000)
+          wakeDuration.observe({ phase: 'readiness' }, event.timings.readyMs / 1000)
+        }
+        wakeDuration.observe({ phase: 'total' }, (event.durationMs ?? 0) / 1000)
+        break
+      case 'start_failed':
+        wakeFailures.inc({ reason: event.reason ?? 'failed' })
+        break
+      case 'stopped':
+        stops.inc({ reason: event.cause ?? 'idle' })
+        break
+      case 'stop_vetoed':
+        stops.inc({ reason: 'vetoed' })
+        break
+    }
+  })
+
+  fastify.decorate('metrics', { registry, requests })
+}, { name: 'metrics', dependencies: ['registry', 'provider', 'events'] })

@@ -1,0 +1,57 @@
+// Counts every provider call and error per operation, for /metrics and for tests that check the
+// warm path makes none. Wraps any provider without it knowing.
+import type { AppRecord, Formation } from '../lib/app-record'
+import type { Provider, ProviderApp, ProviderOperation } from './provider'
+
+export interface CallCount {
+  calls: number
+  errors: number
+}
+
+export class InstrumentedProvider implements Provider {
+  readonly counts: Record<ProviderOperation, CallCount> = {
+    list: { calls: 0, errors: 0 },
+    start: { calls: 0, errors: 0 },
+    stop: { calls: 0, errors: 0 }
+  }
+
+  constructor (readonly inner: Provider) {}
+
+  get name (): string {
+    return this.inner.name
+  }
+
+  list (): Promise<ProviderApp[]> {
+    return this.count('list', () => this.inner.list())
+  }
+
+  start (app: AppRecord): Promise<void> {
+    return this.count('start', () => this.inner.start(app))
+  }
+
+  stop (app: AppRecord): Promise<Formation | undefined> {
+    return this.count('stop', () => this.inner.stop(app))
+  }
+
+  failure (app: AppRecord): string | undefined {
+    return this.inner.failure?.(app)
+  }
+
+  close (): Promise<void> {
+    return this.inner.close()
+  }
+
+  get totalCalls (): number {
+    return Object.values(this.counts).reduce((sum, count) => sum + count.calls, 0)
+  }
+
+  private async count<T> (operation: ProviderOperation, call: () => Promise<T>): Promise<T> {
+    this.counts[operation].calls++
+    try {
+      return await call()
+    } catch (err) {
+      this.counts[operation].errors++
+      throw err
+    }
+  }
+}

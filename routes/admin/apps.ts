@@ -1,0 +1,122 @@
+// The apps: list, one, start, stop, and clearing the registry.
+import type { FastifyInstance } from 'fastify'
+import type { AppRecord, AppState } from '../../lib/app-record'
+import { formatDuration } from '../../lib/duration'
+import { PaastisError } from '../../lib/errors'
+import { WakeError } from '../../lib/lifecycle'
+import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
+
+interface NameParams { name: string }
+
+const unknownApp = (name: string): PaastisError => new PaastisError(404, 'UNKNOWN_APP', `No app named "${name}"`)
+
+export default async function apps (fastify: FastifyInstance): Promise<void> {
+  const { registry, lifecycle, clock } = fastify
+
+  function view (app: AppRecord) {
+    const idleFor = clock.now() - app.lastActivityAt
+    const stoppable = app.state === 'running' && !app.ignored && app.maxIdleTimeMs !== null
+    return {
+      ...app,
+      lastActivityAt: new Date(app.lastActivityAt).toISOString(),
+      maxIdleTime: formatDuration(app.maxIdleTimeMs),
+      timeLeftMs: stoppable ? Math.max(0, (app.maxIdleTimeMs as number) - idleFor) : null
+    }
+  }
+
+  function find (name: string): AppRecord {
+    const app = registry.get(name)
+    if (app === undefined) throw unknownApp(name)
+    return app
+  }
+
+  fastify.get<{ Querystring: { state?: AppState, provider?: string } }>('/apps', {
+    schema: {
+      summary: 'Every app Paastis knows, with its state and time left before it is stopped',
+      tags: ['apps'],
+      querystring: {
+        type: 'object',
+        properties: { state: appSchema.properties.state, provider: { type: 'string' } },
+        additionalProperties: false
+      },
+      response: { 200: { type: 'array', items: appSchema }, ...errorResponses }
+    }
+  }, async (request) => {
+    const { state, provider } = request.query
+    return registry.list()
+      .filter((app) => (state === undefined || app.state === state) && (provider === undefined || app.provider === provider))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map(view)
+  })
+
+  fastify.get<{ Params: NameParams }>('/apps/:name', {
+    schema: { summary: 'One app', tags: ['apps'], params: appNameParams, response: { 200: appSchema, ...errorResponses } }
+  }, async (request) => view(find(request.params.name)))
+
+  fastify.post<{ Params: NameParams, Querystring: { wait?: boolean } }>('/apps/:name/start', {
+    schema: {
+      summary: 'Start an app (the same single-flight start as a request); ?wait=true waits until it answers',
+      tags: ['apps'],
+      params: appNameParams,
+      querystring: { type: 'object', properties: { wait: { type: 'boolean', default: false } }, additionalProperties: false },
+      response: {
+        200: { description: 'Started and answering (wait=true), or already running', ...appSchema },
+        202: { description: 'Start under way', ...appSchema },
+        409: { description: 'The app is ignored by Paastis', ...errorSchema },
+        503: { description: 'The start failed or timed out', ...errorSchema },
+        ...errorResponses
+      }
+    }
+  }, async (request, reply) => {
+    const app = find(request.params.name)
+    if (app.ignored) throw new PaastisError(409, 'APP_IGNORED', `${app.name} is ignored by Paastis: it is neither started nor stopped`)
+    if (app.state === 'running') return view(app)
+    const wake = lifecycle.wake(app.name, 'admin')
+    if (request.query.wait !== true) {
+      wake.catch(() => {}) // recorded as an event; the caller did not ask to wait
+      return reply.code(202).send(view(app))
+    }
+    try {
+      await wake
+    } catch (err) {
+      if (err instanceof WakeError) throw new PaastisError(503, err.reason === 'timeout' ? 'WAKE_TIMEOUT' : 'WAKE_FAILED', err.message)
+      throw err
+    }
+    return view(app)
+  })
+
+  fastify.post<{ Params: NameParams }>('/apps/:name/stop', {
+    schema: {
+      summary: 'Stop an app now (the before-stop hook may veto it)',
+      tags: ['apps'],
+      params: appNameParams,
+      response: {
+        200: {
+          type: 'object',
+          required: ['stopped', 'app'],
+          properties: { stopped: { type: 'boolean' }, reason: { type: 'string' }, message: { type: 'string' }, app: appSchema }
+        },
+        409: { description: 'Ignored app, vetoed by the before-stop hook, or the stop failed', ...errorSchema },
+        ...errorResponses
+      }
+    }
+  }, async (request) => {
+    const app = find(request.params.name)
+    if (app.ignored) throw new PaastisError(409, 'APP_IGNORED', `${app.name} is ignored by Paastis: it is neither started nor stopped`)
+    const result = await lifecycle.stop(app.name, 'admin')
+    if (result.reason === 'vetoed') throw new PaastisError(409, 'STOP_VETOED', result.message ?? 'vetoed')
+    if (result.reason === 'failed') throw new PaastisError(409, 'STOP_FAILED', result.message ?? 'failed')
+    return { ...result, app: view(app) }
+  })
+
+  fastify.delete('/apps', {
+    schema: {
+      summary: "Clear the registry (Paastis's own records only); the next check rediscovers the apps",
+      tags: ['apps'],
+      response: { 204: { type: 'null', description: 'Cleared' }, 401: errorResponses[401] }
+    }
+  }, async (_request, reply) => {
+    await registry.clear()
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify'
+import type { EventType } from '../../lib/events'
+import { errorResponses, eventSchema } from './schemas'
+
+export default async function events (fastify: FastifyInstance): Promise<void> {
+  fastify.get<{ Querystring: { app?: string, type?: EventType, limit: number } }>('/events', {
+    schema: {
+      summary: 'What happened to which app and why, newest first',
+      tags: ['events'],
+      querystring: {
+        type: 'object',
+        properties: {
+          app: { type: 'string' },
+          type: eventSchema.properties.type,
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }
+        },
+        additionalProperties: false
+      },
+      response: { 200: { type: 'array', items: eventSchema }, 401: errorResponses[401] }
+    }
+  }, async (request) => fastify.events.list(request.query))
+}

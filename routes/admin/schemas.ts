@@ -1,0 +1,61 @@
+// JSON schemas shared by the admin routes.
+import { APP_STATES } from '../../lib/app-record'
+import { EVENT_TYPES } from '../../lib/events'
+
+export const errorSchema = {
+  type: 'object',
+  required: ['statusCode', 'code', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' }
+  }
+} as const
+
+export const appSchema = {
+  type: 'object',
+  required: ['name', 'provider', 'state', 'hosts', 'lastActivityAt', 'maxIdleTime', 'linkedApps', 'ignored', 'rules'],
+  properties: {
+    name: { type: 'string' },
+    provider: { type: 'string' },
+    region: { type: 'string', nullable: true },
+    state: { type: 'string', enum: [...APP_STATES] },
+    upstream: { type: 'string', nullable: true },
+    hosts: { type: 'array', items: { type: 'string' } },
+    lastActivityAt: { type: 'string', format: 'date-time' },
+    maxIdleTime: { type: 'string', description: '15m, 2h, never…' },
+    maxIdleTimeMs: { type: 'integer', nullable: true },
+    timeLeftMs: { type: 'integer', nullable: true, description: 'Before the app is stopped for idleness; null when it will not be' },
+    linkedApps: { type: 'array', items: { type: 'string' } },
+    ignored: { type: 'boolean' },
+    rules: { type: 'array', items: { type: 'string' }, description: 'Patterns of the paastis.yml rules that shaped the app' },
+    formation: { type: 'object', additionalProperties: { type: 'integer' }, nullable: true },
+    lastError: { type: 'string', nullable: true }
+  }
+} as const
+
+export const eventSchema = {
+  type: 'object',
+  required: ['at', 'app', 'type'],
+  properties: {
+    at: { type: 'string', format: 'date-time' },
+    app: { type: 'string' },
+    type: { type: 'string', enum: [...EVENT_TYPES] },
+    cause: { type: 'string' },
+    reason: { type: 'string' },
+    message: { type: 'string' },
+    durationMs: { type: 'integer' }
+  }
+} as const
+
+export const appNameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 100 } }
+} as const
+
+export const errorResponses = {
+  401: { description: 'Missing or wrong admin token', ...errorSchema },
+  404: { description: 'Unknown app, or the admin API is disabled', ...errorSchema }
+} as const
