@@ -2,14 +2,18 @@
 // A running app costs two map lookups and no I/O; a sleeping one is woken once for all waiters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
-import { appIgnored, badHost, unknownApp, wakeFailed, wakeTimeout } from '../lib/errors'
+import { appIgnored, badHost, PaastisError, unknownApp, wakeFailed, wakeTimeout } from '../lib/errors'
+import type { AppRoute } from '../lib/host-router'
 import { WakeError } from '../lib/lifecycle'
+import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
 
 export interface ProxyTarget {
   app: AppRecord
   upstream: string
   /** How long this request waited for the app to wake, when it did. */
   wakeMs?: number
+  /** Requests that do not count as activity (whitelisted alias, ignored user agent). */
+  passive: boolean
 }
 
 declare module 'fastify' {
@@ -18,30 +22,86 @@ declare module 'fastify' {
   }
 }
 
-export function ensureAwake (fastify: FastifyInstance) {
-  const { hostRouter, registry, lifecycle, clock } = fastify
+/** A top-level browser navigation: the only request that may get the waiting page. */
+function isNavigation (request: FastifyRequest): boolean {
+  if (request.method !== 'GET') return false
+  if (request.headers.accept?.includes('text/html') !== true) return false
+  const mode = request.headers['sec-fetch-mode']
+  return mode === undefined || mode === 'navigate'
+}
 
-  return async function ensureAwakeHandler (request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+function isPassive (route: AppRoute, request: FastifyRequest): boolean {
+  if (route.whitelisted) return true
+  const agents = route.policy.wake.ignoreUserAgents
+  if (agents === undefined) return false
+  const agent = request.headers['user-agent'] ?? ''
+  return agents.some((pattern) => pattern.test(agent))
+}
+
+export function ensureAwake (fastify: FastifyInstance) {
+  const { hostRouter, registry, lifecycle, clock, config } = fastify
+  // Requests waiting for each sleeping app: bounded, so a burst cannot exhaust memory.
+  const waiting = new Map<string, number>()
+
+  async function wake (route: AppRoute): Promise<void> {
+    const app = route.record
+    const pending = waiting.get(app.name) ?? 0
+    if (pending >= config.WAKE_MAX_PENDING) {
+      throw new PaastisError(503, 'TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, { 'retry-after': '5' })
+    }
+    waiting.set(app.name, pending + 1)
+    try {
+      await lifecycle.wake(app.name, 'request')
+      if (route.policy.wake.waitForLinked === true) {
+        await Promise.all(app.linkedApps.filter((name) => registry.has(name)).map((name) => lifecycle.wake(name, `linked to ${app.name}`)))
+      }
+    } catch (err) {
+      if (!(err instanceof WakeError)) throw err
+      if (err.reason === 'unknown') throw unknownApp(app.name)
+      throw err.reason === 'timeout' ? wakeTimeout(err.message, 30) : wakeFailed(err.message, 10)
+    } finally {
+      const left = (waiting.get(app.name) ?? 1) - 1
+      if (left === 0) waiting.delete(app.name)
+      else waiting.set(app.name, left)
+    }
+  }
+
+  return async function ensureAwakeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const route = hostRouter.route(request.headers.host)
     if (route.kind === 'bad-host') throw badHost()
     if (route.kind === 'unknown') throw unknownApp(route.key)
     const app = route.record
+    if (request.headers[STATUS_HEADER] !== undefined) {
+      // The waiting page asks how the wake goes: answered here, never proxied, never activity.
+      return reply.header('cache-control', 'no-store').send({ app: app.name, state: app.state, error: app.lastError ?? null })
+    }
+    const passive = isPassive(route, request)
     let wakeMs: number | undefined
     if (app.state !== 'running') {
       if (app.ignored) throw appIgnored(app.name)
-      const waitedFrom = performance.now()
-      try {
-        await lifecycle.wake(app.name, 'request')
-      } catch (err) {
-        if (!(err instanceof WakeError)) throw err
-        if (err.reason === 'unknown') throw unknownApp(app.name)
-        throw err.reason === 'timeout' ? wakeTimeout(err.message, 30) : wakeFailed(err.message, 10)
+      if (passive) {
+        throw new PaastisError(503, 'APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, { 'retry-after': '60' })
       }
+      if ((route.policy.wake.strategy ?? config.WAKE_STRATEGY) === 'page' && isNavigation(request)) {
+        lifecycle.wake(app.name, 'request').catch(() => {}) // the page polls for the outcome
+        return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8').send(waitingPage(app.name))
+      }
+      const waitedFrom = performance.now()
+      await wake(route)
       wakeMs = Math.round(performance.now() - waitedFrom)
     }
+    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive }
+    if (passive) return
     registry.touch(app, clock.now())
     registry.begin(app.name)
-    request.paastis = { app, upstream: app.upstream as string, wakeMs }
+    if (request.headers.upgrade !== undefined) {
+      // A websocket counts as a request in flight (the app is not stopped) until it closes.
+      request.raw.socket.once('close', () => {
+        registry.touch(app, clock.now())
+        registry.end(app.name)
+      })
+    }
   }
 }
 
@@ -51,8 +111,9 @@ export function requestDone (fastify: FastifyInstance) {
   return async function requestDoneHandler (request: FastifyRequest): Promise<void> {
     const target = request.paastis
     if (target === undefined) return
+    metrics.requests.count(target.app.name, target.wakeMs !== undefined)
+    if (target.passive || request.headers.upgrade !== undefined) return
     registry.touch(target.app, clock.now())
     registry.end(target.app.name)
-    metrics.requests.count(target.app.name, target.wakeMs !== undefined)
   }
 }

@@ -41,6 +41,8 @@ export const envSchema = {
     METRICS_PUBLIC: { type: 'boolean', default: false },
     PAASTIS_CONFIG_FILE: text,
     WAKE_TIMEOUT: { ...duration, default: '2m' },
+    WAKE_STRATEGY: { type: 'string', enum: ['hold', 'page'], default: 'hold' },
+    WAKE_MAX_PENDING: { type: 'integer', minimum: 1, default: 1000 },
     COMMAND_STOP_GRACE_PERIOD: { ...duration, default: '10s' },
     LOG_REQUESTS: { type: 'boolean', default: false },
     LOG_FORMAT: { type: 'string', enum: ['json', 'pretty'] },
@@ -84,6 +86,8 @@ export interface Env {
   METRICS_PUBLIC: boolean
   PAASTIS_CONFIG_FILE?: string
   WAKE_TIMEOUT: string
+  WAKE_STRATEGY: 'hold' | 'page'
+  WAKE_MAX_PENDING: number
   COMMAND_STOP_GRACE_PERIOD: string
   LOG_REQUESTS: boolean
   LOG_FORMAT?: 'json' | 'pretty'

@@ -8,8 +8,9 @@ import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
 import type { EventLog } from './events'
 import type { Logger } from './logger'
-import { probe, type ProbeSpec } from './probe'
+import { DEFAULT_PROBE, probe } from './probe'
 import type { Registry } from './registry'
+import type { WakeOptions } from './rules'
 
 export type WakeFailure = 'unknown' | 'timeout' | 'failed'
 
@@ -43,8 +44,9 @@ export interface LifecycleOptions {
   events: EventLog
   clock: Clock
   log: Logger
+  /** The rules' wake options of an app (probe, timeout); defaults apply where they say nothing. */
+  wakeOptionsFor: (app: AppRecord) => WakeOptions
   wakeTimeoutMs: number
-  probeFor: (app: AppRecord) => ProbeSpec
   /** How long a stop waits for requests in flight to finish. */
   drainTimeoutMs?: number
 }
@@ -93,7 +95,9 @@ export class Lifecycle {
     if (record.state === 'running') return ALREADY_RUNNING
 
     const begin = performance.now()
-    const deadline = begin + this.options.wakeTimeoutMs
+    const wakeOptions = this.options.wakeOptionsFor(record)
+    const timeoutMs = wakeOptions.wakeTimeoutMs ?? this.options.wakeTimeoutMs
+    const deadline = begin + timeoutMs
     record.state = 'starting'
     delete record.lastError
     await registry.save(record)
@@ -106,7 +110,7 @@ export class Lifecycle {
     try {
       await beforeDeadline(provider.start(record), deadline, 'the provider did not start the app in time')
       providerMs = performance.now() - begin
-      await this.waitReady(record, deadline)
+      await this.waitReady(record, wakeOptions, deadline, timeoutMs)
     } catch (err) {
       const reason: WakeFailure = err instanceof WakeError ? err.reason : 'failed'
       const message = `${name} could not be started: ${(err as Error).message}`
@@ -140,16 +144,19 @@ export class Lifecycle {
   }
 
   /** Ready = the provider has not reported a failure and the upstream passes the probe. */
-  private async waitReady (record: AppRecord, deadline: number): Promise<void> {
-    const spec = this.options.probeFor(record)
+  private async waitReady (record: AppRecord, wakeOptions: WakeOptions, deadline: number, timeoutMs: number): Promise<void> {
+    const spec = wakeOptions.ping ?? DEFAULT_PROBE
     const begin = performance.now()
     for (;;) {
       const failure = this.options.provider.failure?.(record)
       if (failure !== undefined) throw new WakeError(record.name, 'failed', failure)
       if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
       const left = deadline - performance.now()
-      if (left <= 0) throw new WakeError(record.name, 'timeout', `it did not answer within ${this.options.wakeTimeoutMs} ms`)
-      if (await probe(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left))) return
+      if (left <= 0) throw new WakeError(record.name, 'timeout', `it did not answer within ${timeoutMs} ms`)
+      if (await probe(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left))) {
+        if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, deadline - performance.now())))
+        return
+      }
       // Probe often at first (the first byte should follow readiness closely), then back off.
       const elapsed = performance.now() - begin
       await sleep(Math.max(0, Math.min(1000, 50 + elapsed / 10, deadline - performance.now())))

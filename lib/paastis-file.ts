@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { DURATION_PATTERN, parseDuration } from './duration'
-import type { Rule } from './rules'
+import type { ProbeSpec } from './probe'
+import type { HostAlias, Rule, WakeOptions } from './rules'
 
 export interface CommandAppSpec {
   name: string
@@ -35,7 +36,11 @@ export class ConfigFileError extends Error {
   }
 }
 
-const RULE_KEYS = new Set(['pattern', 'app_name', 'app_max_idle_time', 'linked_apps', 'ignore'])
+const RULE_KEYS = new Set(['pattern', 'app_name', 'app_max_idle_time', 'linked_apps', 'ignore', 'hosts', 'aliases',
+  'ping', 'strategy', 'wake_timeout', 'wait_for_linked', 'ignore_user_agents'])
+const PING_KEYS = new Set(['method', 'path', 'regex', 'settle'])
+const PING_REGEX_KEYS = new Set(['statusCode', 'headers', 'body'])
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/
 const APP_KEYS = new Set(['name', 'run', 'port', 'upstream', 'cwd', 'env', 'start', 'stop', 'status'])
 const TOP_KEYS = new Set(['rules', 'apps'])
 const APP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
@@ -80,6 +85,11 @@ class Reader {
     return value
   }
 
+  boolean (value: Json | undefined, nodePath: Array<string | number>): boolean {
+    if (typeof value !== 'boolean') this.fail(nodePath, 'must be true or false')
+    return value
+  }
+
   list (value: Json | undefined, nodePath: Array<string | number>): Json[] {
     if (value === undefined || value === null) return []
     if (!Array.isArray(value)) this.fail(nodePath, 'must be a list')
@@ -103,7 +113,7 @@ function readRule (reader: Reader, raw: Json, index: number): Rule {
   } catch (err) {
     reader.fail([...at, 'pattern'], `invalid regular expression: ${(err as Error).message}`)
   }
-  const rule: Rule = { pattern, regex }
+  const rule: Rule = { pattern, regex, wake: readWakeOptions(reader, value, at) }
   const appName = reader.string(value.app_name, [...at, 'app_name'])
   if (appName !== undefined) rule.appName = appName
   if (value.app_max_idle_time !== undefined && value.app_max_idle_time !== null) {
@@ -117,11 +127,105 @@ function readRule (reader: Reader, raw: Json, index: number): Rule {
     rule.linkedApps = reader.list(value.linked_apps, [...at, 'linked_apps'])
       .map((app, i) => reader.string(app, [...at, 'linked_apps', i]) as string)
   }
-  if (value.ignore !== undefined) {
-    if (typeof value.ignore !== 'boolean') reader.fail([...at, 'ignore'], 'must be true or false')
-    rule.ignore = value.ignore
+  if (value.ignore !== undefined) rule.ignore = reader.boolean(value.ignore, [...at, 'ignore'])
+  const hosts = readHosts(reader, value, at)
+  if (hosts.length > 0) {
+    if (rule.appName === undefined || rule.appName.includes('$')) {
+      reader.fail([...at, 'app_name'], '`hosts` and `aliases` need a literal `app_name`: the app they route to')
+    }
+    rule.hosts = hosts
   }
   return rule
+}
+
+function readRegex (reader: Reader, value: Json | undefined, at: Array<string | number>): RegExp | undefined {
+  const source = reader.string(value, at)
+  if (source === undefined) return undefined
+  try {
+    return new RegExp(source)
+  } catch (err) {
+    reader.fail(at, `invalid regular expression: ${(err as Error).message}`)
+  }
+}
+
+function readDuration (reader: Reader, value: Json | undefined, at: Array<string | number>): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if ((typeof value !== 'number' && typeof value !== 'string') || !DURATION_RE.test(String(value)) || String(value).trim() === 'never') {
+    reader.fail(at, 'must be a duration such as 500ms, 30s, 2m')
+  }
+  return parseDuration(String(value), 's') as number
+}
+
+function readPing (reader: Reader, raw: Json, at: Array<string | number>): ProbeSpec {
+  const value = reader.object(raw, at)
+  reader.warnUnknown(value, PING_KEYS, at)
+  const spec: ProbeSpec = { method: 'HEAD', path: '/' }
+  const path = reader.string(value.path, [...at, 'path'])
+  if (path !== undefined) {
+    if (!path.startsWith('/')) reader.fail([...at, 'path'], 'must start with /')
+    spec.path = path
+  }
+  if (value.regex !== undefined) {
+    const regex = reader.object(value.regex, [...at, 'regex'])
+    reader.warnUnknown(regex, PING_REGEX_KEYS, [...at, 'regex'])
+    spec.statusCode = readRegex(reader, regex.statusCode, [...at, 'regex', 'statusCode'])
+    spec.headers = readRegex(reader, regex.headers, [...at, 'regex', 'headers'])
+    spec.body = readRegex(reader, regex.body, [...at, 'regex', 'body'])
+    // A HEAD response has no body to match.
+    if (spec.body !== undefined) spec.method = 'GET'
+  } else {
+    spec.statusCode = /^[2-4]/
+  }
+  const method = reader.string(value.method, [...at, 'method'])
+  if (method !== undefined) {
+    if (!/^[A-Z]+$/.test(method)) reader.fail([...at, 'method'], 'must be an HTTP method such as GET or HEAD')
+    spec.method = method
+  }
+  spec.settleMs = readDuration(reader, value.settle, [...at, 'settle'])
+  return spec
+}
+
+function readWakeOptions (reader: Reader, value: Record<string, Json>, at: Array<string | number>): WakeOptions {
+  const wake: WakeOptions = {}
+  if (value.ping !== undefined) wake.ping = readPing(reader, value.ping, [...at, 'ping'])
+  if (value.strategy !== undefined) {
+    if (value.strategy !== 'hold' && value.strategy !== 'page') reader.fail([...at, 'strategy'], 'must be hold or page')
+    wake.strategy = value.strategy
+  }
+  const timeout = readDuration(reader, value.wake_timeout, [...at, 'wake_timeout'])
+  if (timeout !== undefined) wake.wakeTimeoutMs = timeout
+  if (value.wait_for_linked !== undefined) wake.waitForLinked = reader.boolean(value.wait_for_linked, [...at, 'wait_for_linked'])
+  if (value.ignore_user_agents !== undefined) {
+    wake.ignoreUserAgents = reader.list(value.ignore_user_agents, [...at, 'ignore_user_agents'])
+      .map((agent, i) => readRegex(reader, agent, [...at, 'ignore_user_agents', i]) as RegExp)
+  }
+  return wake
+}
+
+function readHosts (reader: Reader, value: Record<string, Json>, at: Array<string | number>): HostAlias[] {
+  const hosts: HostAlias[] = []
+  const host = (raw: Json | undefined, where: Array<string | number>): string => {
+    const name = reader.string(raw, where)?.toLowerCase()
+    if (name === undefined || !HOST_NAME.test(name)) reader.fail(where, 'must be a host name such as app.example.com')
+    return name
+  }
+  reader.list(value.hosts, [...at, 'hosts']).forEach((raw, i) => {
+    hosts.push({ host: host(raw, [...at, 'hosts', i]), whitelisted: false })
+  })
+  reader.list(value.aliases, [...at, 'aliases']).forEach((raw, i) => {
+    const where = [...at, 'aliases', i]
+    if (typeof raw === 'string') {
+      hosts.push({ host: host(raw, where), whitelisted: false })
+      return
+    }
+    const alias = reader.object(raw, where)
+    reader.warnUnknown(alias, new Set(['host', 'whitelisted']), where)
+    hosts.push({
+      host: host(alias.host, [...where, 'host']),
+      whitelisted: alias.whitelisted === undefined ? false : reader.boolean(alias.whitelisted, [...where, 'whitelisted'])
+    })
+  })
+  return hosts
 }
 
 function readApp (reader: Reader, raw: Json, index: number, baseDir: string, seen: Set<string>): CommandAppSpec {

@@ -9,6 +9,8 @@ export interface ProbeSpec {
   statusCode?: RegExp
   headers?: RegExp
   body?: RegExp
+  /** Extra wait once the probe passed (apps that answer before they are really warm). */
+  settleMs?: number
 }
 
 export const DEFAULT_PROBE: ProbeSpec = { method: 'HEAD', path: '/', statusCode: /^[2-4]/ }

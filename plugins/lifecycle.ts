@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Lifecycle } from '../lib/lifecycle'
-import { DEFAULT_PROBE } from '../lib/probe'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,6 +17,6 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     clock: fastify.clock,
     log: fastify.log.child({ component: 'lifecycle' }),
     wakeTimeoutMs: fastify.settings.wakeTimeoutMs,
-    probeFor: () => DEFAULT_PROBE
+    wakeOptionsFor: (app) => fastify.rules.resolve(app.ruleKey ?? app.name).wake
   }))
-}, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock'] })
+}, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock', 'rules'] })

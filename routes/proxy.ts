@@ -23,6 +23,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     config: { proxied: true },
     // reply-from would log two lines per proxied request: the hot path stays quiet.
     disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
+    websocket: true,
     preHandler: ensureAwake(fastify),
     replyOptions: {
       getUpstream: (request) => (request as FastifyRequest).paastis?.upstream ?? '',

@@ -22,4 +22,6 @@ t.test('first label, case-insensitive, port ignored; the cache is bounded and on
   t.same(router.route(undefined), { kind: 'bad-host' })
   await registry.remove('my-app')
   t.same(router.route('my-app.proxy.example.com'), { kind: 'unknown', key: 'my-app' }, 'a forgotten app is no longer routed')
+  await registry.save(record('my-app'))
+  t.match(router.route('my-app.proxy.example.com'), { kind: 'app', record: { name: 'my-app' } }, 'a new record of the same name is routed')
 })

@@ -18,9 +18,10 @@ t.test("the seed's sample loads and resolves as the seed documents", async (t) =
     maxIdleTimeMs: 30 * 60_000,
     linkedApps: ['app-review-pr123-front'],
     ignore: false,
-    rules: ['app-review-pr(\\d+)-(back|front)']
+    rules: ['app-review-pr(\\d+)-(back|front)'],
+    wake: {}
   })
-  t.same(rules.resolve('other-app'), { name: 'other-app', linkedApps: [], ignore: false, rules: [] }, 'no rule, no change')
+  t.same(rules.resolve('other-app'), { name: 'other-app', linkedApps: [], ignore: false, rules: [], wake: {} }, 'no rule, no change')
 })
 
 t.test('every matching rule applies in order; later ones override', async (t) => {

@@ -1,11 +1,11 @@
 import SwaggerParser from '@apidevtools/swagger-parser'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { appsYaml, build, freePort } from '../../helper'
 
 const TOKEN = 'test-token-123'
 const admin = { host: 'localhost:3000', authorization: `Bearer ${TOKEN}` }
 
-async function withApps (t: Parameters<Parameters<typeof t.test>[1]>[0], env: Record<string, string> = {}) {
+async function withApps (t: Test, env: Record<string, string> = {}) {
   const [a, b] = [await freePort(), await freePort()]
   return build(t, {
     yaml: appsYaml([{ name: 'alpha', port: a }, { name: 'beta', port: b }]) + "rules:\n  - pattern: '^beta$'\n    app_max_idle_time: 2h\n",
