@@ -10,6 +10,10 @@ export interface AppRecord {
   /** The app's name at its provider. */
   name: string
   provider: string
+  /** The provider's own id of the app, when it differs from the name (Clever Cloud). */
+  providerId?: string
+  /** The account or organisation that owns the app (Clever Cloud). */
+  owner?: string
   region?: string
   /** Where the app answers, from the provider. */
   upstream?: string

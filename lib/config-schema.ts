@@ -22,14 +22,21 @@ export const envSchema = {
     PROVIDER_REGION: text,
     PROVIDER_SCALINGO_API_TOKEN: text,
     PROVIDER_SCALINGO_OPERATION_TIMEOUT: { ...seconds, default: 30 },
+    PROVIDER_SCALINGO_AUTH_URL: { ...url, default: 'https://auth.scalingo.com' },
+    PROVIDER_SCALINGO_API_URL: url,
     PROVIDER_HEROKU_API_TOKEN: text,
     PROVIDER_HEROKU_OPERATION_TIMEOUT: { ...seconds, default: 30 },
+    PROVIDER_HEROKU_API_URL: { ...url, default: 'https://api.heroku.com' },
     PROVIDER_CLEVER_API_HOST: { ...url, default: 'https://api.clever-cloud.com' },
+    PROVIDER_CLEVER_API_TOKEN: text,
     PROVIDER_CLEVER_OAUTH_CONSUMER_KEY: text,
     PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET: text,
     PROVIDER_CLEVER_TOKEN: text,
     PROVIDER_CLEVER_SECRET: text,
     PROVIDER_CLEVER_OPERATION_TIMEOUT: { ...seconds, default: 60 },
+    PROVIDER_REQUEST_TIMEOUT: { ...duration, default: '10s' },
+    PROVIDER_RETRIES: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
+    PROVIDER_POLL_INTERVAL: { ...duration, default: '1s' },
     HOOKS_BEFORE_START: text,
     HOOKS_AFTER_START: text,
     HOOKS_BEFORE_STOP: text,
@@ -67,14 +74,21 @@ export interface Env {
   PROVIDER_REGION?: string
   PROVIDER_SCALINGO_API_TOKEN?: string
   PROVIDER_SCALINGO_OPERATION_TIMEOUT: number
+  PROVIDER_SCALINGO_AUTH_URL: string
+  PROVIDER_SCALINGO_API_URL?: string
   PROVIDER_HEROKU_API_TOKEN?: string
   PROVIDER_HEROKU_OPERATION_TIMEOUT: number
+  PROVIDER_HEROKU_API_URL: string
   PROVIDER_CLEVER_API_HOST: string
+  PROVIDER_CLEVER_API_TOKEN?: string
   PROVIDER_CLEVER_OAUTH_CONSUMER_KEY?: string
   PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET?: string
   PROVIDER_CLEVER_TOKEN?: string
   PROVIDER_CLEVER_SECRET?: string
   PROVIDER_CLEVER_OPERATION_TIMEOUT: number
+  PROVIDER_REQUEST_TIMEOUT: string
+  PROVIDER_RETRIES: number
+  PROVIDER_POLL_INTERVAL: string
   HOOKS_BEFORE_START?: string
   HOOKS_AFTER_START?: string
   HOOKS_BEFORE_STOP?: string
@@ -98,7 +112,7 @@ export interface Env {
 
 /** Variables that hold secrets: never logged, never passed to the processes Paastis runs. */
 export const SECRET_ENV: readonly EnvName[] = [
-  'PROVIDER_SCALINGO_API_TOKEN', 'PROVIDER_HEROKU_API_TOKEN',
+  'PROVIDER_SCALINGO_API_TOKEN', 'PROVIDER_HEROKU_API_TOKEN', 'PROVIDER_CLEVER_API_TOKEN',
   'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY', 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET',
   'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL'
 ]

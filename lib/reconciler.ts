@@ -56,10 +56,12 @@ export class Reconciler {
     return {
       name: app.name,
       provider: this.options.provider.name,
+      providerId: app.providerId,
+      owner: app.owner,
       region: app.region,
       upstream: app.upstream,
       hosts: [],
-      state: app.state === 'running' ? 'running' : app.state === 'stopped' ? 'stopped' : 'unknown',
+      state: app.state === 'running' || app.state === 'stopped' ? app.state : 'unknown',
       lastActivityAt: clock.now(),
       maxIdleTimeMs: resolution.maxIdleTimeMs === undefined ? defaultMaxIdleTimeMs : resolution.maxIdleTimeMs,
       linkedApps: resolution.linkedApps,
@@ -115,7 +117,8 @@ export class Reconciler {
     const { registry, lifecycle, clock, log } = this.options
     const now = clock.now()
     const due = registry.list().filter((record) =>
-      (record.state === 'running' || record.state === 'failed') &&
+      // `unknown`: the provider's listing does not say (Heroku); a stop is harmless and tells.
+      (record.state === 'running' || record.state === 'failed' || record.state === 'unknown') &&
       !record.ignored &&
       record.maxIdleTimeMs !== null &&
       now - record.lastActivityAt >= record.maxIdleTimeMs &&

@@ -1,8 +1,14 @@
+// The provider named by PROVIDER_NAME, instrumented (calls and errors counted for /metrics).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Env } from '../lib/config-schema'
+import { parseFiniteDuration } from '../lib/duration'
+import { CleverCloudProvider } from '../providers/clever-cloud'
 import { CommandProvider } from '../providers/command'
+import { HerokuProvider } from '../providers/heroku'
 import { InstrumentedProvider } from '../providers/instrumented'
-import type { Provider } from '../providers/provider'
+import type { HttpProviderOptions, Provider } from '../providers/provider'
+import { ScalingoProvider } from '../providers/scalingo'
 import { ConfigError } from './config'
 
 declare module 'fastify' {
@@ -11,18 +17,68 @@ declare module 'fastify' {
   }
 }
 
+const CLEVER_API = 'https://api.clever-cloud.com'
+const CLEVER_API_BRIDGE = 'https://api-bridge.clever-cloud.com'
+
+function required (config: Env, name: keyof Env): string {
+  const value = config[name]
+  if (typeof value !== 'string' || value === '') throw new ConfigError(`${name} is required with PROVIDER_NAME=${config.PROVIDER_NAME}`)
+  return value
+}
+
+function httpOptions (config: Env, operationTimeoutSeconds: number): HttpProviderOptions {
+  return {
+    timeoutMs: parseFiniteDuration(config.PROVIDER_REQUEST_TIMEOUT, 's'),
+    retries: config.PROVIDER_RETRIES,
+    backoffMs: 500,
+    pollIntervalMs: parseFiniteDuration(config.PROVIDER_POLL_INTERVAL, 's'),
+    operationTimeoutMs: operationTimeoutSeconds * 1000
+  }
+}
+
 function createProvider (fastify: FastifyInstance): Provider {
   const { config, settings } = fastify
-  const log = fastify.log.child({ provider: config.PROVIDER_NAME })
   switch (config.PROVIDER_NAME) {
     case 'command':
       return new CommandProvider(settings.file.apps, {
-        log,
+        log: fastify.log.child({ provider: 'command' }),
         stopGraceMs: settings.commandStopGraceMs,
         commandTimeoutMs: settings.hooksTimeoutMs
       })
-    default:
-      throw new ConfigError(`PROVIDER_NAME: "${config.PROVIDER_NAME}" is not available in this version; use command`)
+    case 'scalingo':
+      return new ScalingoProvider({
+        ...httpOptions(config, config.PROVIDER_SCALINGO_OPERATION_TIMEOUT),
+        apiToken: required(config, 'PROVIDER_SCALINGO_API_TOKEN'),
+        authUrl: config.PROVIDER_SCALINGO_AUTH_URL.replace(/\/$/, ''),
+        apiUrl: config.PROVIDER_SCALINGO_API_URL,
+        region: config.PROVIDER_REGION
+      })
+    case 'clever-cloud': {
+      const token = config.PROVIDER_CLEVER_API_TOKEN
+      // An API token works on the API bridge; an explicit API host is kept (tests, proxies).
+      const apiHost = token !== undefined && config.PROVIDER_CLEVER_API_HOST === CLEVER_API ? CLEVER_API_BRIDGE : config.PROVIDER_CLEVER_API_HOST
+      return new CleverCloudProvider({
+        ...httpOptions(config, config.PROVIDER_CLEVER_OPERATION_TIMEOUT),
+        apiHost: apiHost.replace(/\/$/, ''),
+        apiToken: token,
+        oauth: token !== undefined
+          ? undefined
+          : {
+              consumerKey: required(config, 'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY'),
+              consumerSecret: required(config, 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET'),
+              token: required(config, 'PROVIDER_CLEVER_TOKEN'),
+              tokenSecret: required(config, 'PROVIDER_CLEVER_SECRET')
+            },
+        region: config.PROVIDER_REGION
+      })
+    }
+    case 'heroku':
+      return new HerokuProvider({
+        ...httpOptions(config, config.PROVIDER_HEROKU_OPERATION_TIMEOUT),
+        apiToken: required(config, 'PROVIDER_HEROKU_API_TOKEN'),
+        apiUrl: config.PROVIDER_HEROKU_API_URL.replace(/\/$/, ''),
+        region: config.PROVIDER_REGION
+      })
   }
 }
 

@@ -6,6 +6,8 @@ export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'u
 
 export interface ProviderApp {
   name: string
+  providerId?: string
+  owner?: string
   state: ProviderState
   upstream?: string
   region?: string
@@ -28,6 +30,18 @@ export interface Provider {
   failure?(app: AppRecord): string | undefined
   /** Releases what the provider holds (connections, processes it spawned). */
   close(): Promise<void>
+}
+
+/** What every API provider needs besides its credentials. */
+export interface HttpProviderOptions {
+  /** Per API call. */
+  timeoutMs: number
+  retries: number
+  backoffMs: number
+  /** Between two reads of an asynchronous operation. */
+  pollIntervalMs: number
+  /** How long a start or stop operation may take. */
+  operationTimeoutMs: number
 }
 
 /** An error from a provider, naming the provider, the operation and the app. */

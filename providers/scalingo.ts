@@ -1,0 +1,158 @@
+// Scalingo (shared/providers.md): an API token exchanged for a one-hour JWT, regional APIs, apps
+// stopped by scaling every process type to 0 and started by scaling back to the remembered
+// formation, each scale an asynchronous operation polled until done.
+import type { AppRecord, Formation } from '../lib/app-record'
+import { ApiClient, ApiError, pollUntil } from './api-client'
+import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
+import { ProviderError, type HttpProviderOptions, type Provider, type ProviderApp, type ProviderState } from './provider'
+
+export interface ScalingoOptions extends HttpProviderOptions {
+  apiToken: string
+  authUrl: string
+  /** One regional API base; when set, it replaces region discovery. */
+  apiUrl?: string
+  /** Only this region (PROVIDER_REGION). */
+  region?: string
+}
+
+interface Region { name: string, api: string }
+interface ScalingoApp { name: string, region?: string, status: string, url?: string, base_url?: string, id?: string }
+interface Container { name: string, amount: number }
+interface Operation { id: string, status: 'pending' | 'running' | 'done' | 'error', error?: string }
+
+const REFRESH_MARGIN_MS = 5 * 60_000
+
+function stateOf (status: string): ProviderState {
+  switch (status) {
+    case 'running': return 'running'
+    case 'stopped': case 'new': return 'stopped'
+    case 'booting': case 'restarting': case 'scaling': return 'starting'
+    default: return 'unknown'
+  }
+}
+
+/** The JWT's `exp`, read without verifying the signature (only Scalingo needs to trust it). */
+function expiryOf (jwt: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')) as { exp?: number }
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + 55 * 60_000
+  } catch {
+    return Date.now() + 55 * 60_000
+  }
+}
+
+export class ScalingoProvider implements Provider {
+  readonly name = 'scalingo'
+  private jwt: { token: string, expiresAt: number } | undefined
+  private exchanging: Promise<string> | undefined
+  private regions: Region[] | undefined
+  private readonly api: ApiClient
+  private readonly auth: ApiClient
+
+  constructor (private readonly options: ScalingoOptions) {
+    const common = { provider: this.name, timeoutMs: options.timeoutMs, retries: options.retries, backoffMs: options.backoffMs }
+    this.api = new ApiClient({
+      ...common,
+      headers: async () => ({ authorization: `Bearer ${await this.token()}` }),
+      reauthenticate: async () => { await this.exchange() }
+    })
+    const basic = Buffer.from(`:${options.apiToken}`).toString('base64')
+    this.auth = new ApiClient({ ...common, headers: () => ({ authorization: `Basic ${basic}` }) })
+  }
+
+  async list (): Promise<ProviderApp[]> {
+    const apps: ProviderApp[] = []
+    for (const region of await this.regionList()) {
+      const { body } = await this.api.call<{ apps: ScalingoApp[] }>({ method: 'GET', url: `${region.api}/v1/apps`, operation: 'list' })
+      for (const app of body.apps) {
+        const regionName = app.region ?? region.name
+        apps.push({
+          name: app.name,
+          region: regionName,
+          state: stateOf(app.status),
+          upstream: app.base_url ?? app.url ?? `https://${app.name}.${regionName}.scalingo.io`
+        })
+      }
+    }
+    return apps
+  }
+
+  async start (app: AppRecord): Promise<void> {
+    const api = await this.apiOf(app)
+    const current = await this.formation(api, app.name, 'start')
+    const wanted = formationToStart(app.formation, current)
+    // Scaling to the amounts already set is unsure on Scalingo's side: skip it.
+    if (sameFormation(wanted, current)) return
+    await this.scale(api, app.name, wanted, 'start')
+  }
+
+  async stop (app: AppRecord): Promise<Formation | undefined> {
+    const api = await this.apiOf(app)
+    const current = await this.formation(api, app.name, 'stop')
+    if (isStopped(current)) return undefined
+    await this.scale(api, app.name, zeroed(current), 'stop')
+    return current
+  }
+
+  async close (): Promise<void> {}
+
+  private async token (): Promise<string> {
+    if (this.jwt !== undefined && this.jwt.expiresAt - Date.now() > REFRESH_MARGIN_MS) return this.jwt.token
+    return this.exchange()
+  }
+
+  /** One exchange at a time, however many callers need a token. */
+  private exchange (): Promise<string> {
+    this.exchanging ??= this.auth.call<{ token: string }>({
+      method: 'POST', url: `${this.options.authUrl}/v1/tokens/exchange`, operation: 'token exchange', body: {}
+    }).then(({ body }) => {
+      if (typeof body?.token !== 'string') throw new ProviderError(this.name, 'token exchange', undefined, 'no token in the answer')
+      this.jwt = { token: body.token, expiresAt: expiryOf(body.token) }
+      return body.token
+    }).finally(() => { this.exchanging = undefined })
+    return this.exchanging
+  }
+
+  private async regionList (): Promise<Region[]> {
+    if (this.options.apiUrl !== undefined) return [{ name: this.options.region ?? 'custom', api: this.options.apiUrl.replace(/\/$/, '') }]
+    if (this.regions === undefined) {
+      const { body } = await this.api.call<{ regions: Region[] }>({ method: 'GET', url: `${this.options.authUrl}/v1/regions`, operation: 'regions' })
+      this.regions = body.regions.filter((region) => this.options.region === undefined || region.name === this.options.region)
+    }
+    return this.regions
+  }
+
+  private async apiOf (app: AppRecord): Promise<string> {
+    const regions = await this.regionList()
+    return (regions.find((region) => region.name === app.region) ?? regions[0]).api
+  }
+
+  private async formation (api: string, name: string, operation: string): Promise<Formation> {
+    const { body } = await this.api.call<{ containers: Container[] }>({ method: 'GET', url: `${api}/v1/apps/${encodeURIComponent(name)}/containers`, operation, app: name })
+    return Object.fromEntries(body.containers.map((container) => [container.name, container.amount]))
+  }
+
+  private async scale (api: string, name: string, formation: Formation, operation: 'start' | 'stop'): Promise<void> {
+    const containers = Object.entries(formation).map(([type, amount]) => ({ name: type, amount }))
+    const { pollIntervalMs, operationTimeoutMs } = this.options
+    const timeout = (): ProviderError => new ProviderError(this.name, operation, name, `the scale operation did not finish within ${operationTimeoutMs} ms`)
+    // While the app is scaling or restarting, Scalingo refuses other operations (which 4xx is
+    // unsure): any 4xx but 401/404/422/429 is "busy, try again".
+    const response = await pollUntil(async () => {
+      try {
+        return await this.api.call<unknown>({ method: 'POST', url: `${api}/v1/apps/${encodeURIComponent(name)}/scale`, operation, app: name, body: { containers } })
+      } catch (err) {
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 404, 422, 429].includes(err.status)) return undefined
+        throw err
+      }
+    }, pollIntervalMs, operationTimeoutMs, timeout)
+    const location = response.headers.location
+    if (response.status !== 202 || typeof location !== 'string') return
+    const url = new URL(location, api).toString()
+    await pollUntil(async () => {
+      const { body } = await this.api.call<{ operation: Operation }>({ method: 'GET', url, operation, app: name })
+      if (body.operation.status === 'error') throw new ProviderError(this.name, operation, name, `the scale operation failed: ${body.operation.error ?? 'no details'}`)
+      return body.operation.status === 'done' ? true : undefined
+    }, pollIntervalMs, operationTimeoutMs, timeout)
+  }
+}
