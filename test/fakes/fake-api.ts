@@ -14,7 +14,7 @@ export interface Fault {
 
 interface ArmedFault { method: string, path: RegExp, fault: Fault, remaining: number }
 
-export interface Call { method: string, path: string, headers: http.IncomingHttpHeaders }
+export interface Call { method: string, path: string, headers: http.IncomingHttpHeaders, status?: number }
 
 export class FakeApi {
   readonly server: FastifyInstance
@@ -26,7 +26,9 @@ export class FakeApi {
     this.server = Fastify({ forceCloseConnections: true })
     this.server.addHook('onRequest', async (request, reply) => {
       const path = request.url
-      this.calls.push({ method: request.method, path, headers: request.headers })
+      const call: Call = { method: request.method, path, headers: request.headers }
+      this.calls.push(call)
+      reply.raw.once('finish', () => { call.status = reply.raw.statusCode })
       const armed = this.faults.find((f) => f.remaining > 0 && f.method === request.method && f.path.test(path))
       if (armed === undefined) return
       armed.remaining--
@@ -41,8 +43,8 @@ export class FakeApi {
     this.faults.push({ method, path, fault, remaining: times })
   }
 
-  count (method: string, path: RegExp): number {
-    return this.calls.filter((call) => call.method === method && path.test(call.path)).length
+  count (method: string, path: RegExp, status?: number): number {
+    return this.calls.filter((call) => call.method === method && path.test(call.path) && (status === undefined || call.status === status)).length
   }
 
   async listen (): Promise<string> {

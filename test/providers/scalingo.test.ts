@@ -71,8 +71,10 @@ t.test('token: one exchange for many callers, refreshed before expiry and once o
   api.tokens.clear()
   await scalingo.list()
   const before = api.count('POST', /tokens\/exchange/)
+  const refused = api.count('GET', /\/v1\/apps$/, 401)
   await scalingo.list()
-  t.equal(api.count('POST', /tokens\/exchange/), before + 1, 'refreshed when less than 5 minutes are left')
+  t.ok(api.count('POST', /tokens\/exchange/) > before, 'refreshed when less than 5 minutes are left, without waiting for a 401')
+  t.equal(api.count('GET', /\/v1\/apps$/, 401), refused, 'no call was refused')
   const auth = api.calls.find((c) => c.path.endsWith('/exchange'))?.headers.authorization
   t.equal(auth, `Basic ${Buffer.from(`:${SCALINGO_TOKEN}`).toString('base64')}`, 'Basic auth, empty user, token as password')
 })
