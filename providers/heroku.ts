@@ -38,7 +38,8 @@ export class HerokuProvider implements Provider {
       })
       apps.push(...response.body)
       const next = response.headers['next-range']
-      range = response.status === 206 && typeof next === 'string' ? next : undefined
+      // A Next-Range equal to the range just asked would loop forever: stop there.
+      range = response.status === 206 && typeof next === 'string' && next !== range ? next : undefined
     }
     return apps
       .filter((app) => this.options.region === undefined || app.region?.name === this.options.region)
