@@ -34,6 +34,7 @@ export const envSchema = {
     PROVIDER_CLEVER_TOKEN: text,
     PROVIDER_CLEVER_SECRET: text,
     PROVIDER_CLEVER_OPERATION_TIMEOUT: { ...seconds, default: 60 },
+    PROVIDER_CLEVER_VHOST_SCHEME: { type: 'string', enum: ['https', 'http'], default: 'https' },
     PROVIDER_REQUEST_TIMEOUT: { ...duration, default: '10s' },
     PROVIDER_RETRIES: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
     PROVIDER_POLL_INTERVAL: { ...duration, default: '1s' },
@@ -86,6 +87,7 @@ export interface Env {
   PROVIDER_CLEVER_TOKEN?: string
   PROVIDER_CLEVER_SECRET?: string
   PROVIDER_CLEVER_OPERATION_TIMEOUT: number
+  PROVIDER_CLEVER_VHOST_SCHEME: 'https' | 'http'
   PROVIDER_REQUEST_TIMEOUT: string
   PROVIDER_RETRIES: number
   PROVIDER_POLL_INTERVAL: string

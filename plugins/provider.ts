@@ -69,7 +69,8 @@ function createProvider (fastify: FastifyInstance): Provider {
               token: required(config, 'PROVIDER_CLEVER_TOKEN'),
               tokenSecret: required(config, 'PROVIDER_CLEVER_SECRET')
             },
-        region: config.PROVIDER_REGION
+        region: config.PROVIDER_REGION,
+        vhostScheme: config.PROVIDER_CLEVER_VHOST_SCHEME
       })
     }
     case 'heroku':

@@ -10,6 +10,8 @@ export interface CleverCloudOptions extends HttpProviderOptions {
   apiToken?: string
   oauth?: { consumerKey: string, consumerSecret: string, token: string, tokenSecret: string }
   region?: string
+  /** Scheme of the vhosts (https; http behind a plain-HTTP proxy). */
+  vhostScheme: 'https' | 'http'
 }
 
 interface CleverApp {
@@ -73,7 +75,7 @@ export class CleverCloudProvider implements Provider {
         owner: app.ownerId,
         region: app.zone,
         state: stateOf(app.state),
-        upstream: upstreamOf(app)
+        upstream: upstreamOf(app, this.options.vhostScheme)
       }))
   }
 
@@ -113,8 +115,9 @@ export class CleverCloudProvider implements Provider {
   }
 }
 
-function upstreamOf (app: CleverApp): string {
+/** The first vhost (its fqdn ends with a slash), else the default cleverapps.io domain. */
+function upstreamOf (app: CleverApp, scheme: string): string {
   const vhost = app.vhosts?.[0]?.fqdn
-  if (vhost !== undefined) return `https://${vhost.replace(/\/$/, '')}`
-  return `https://${app.id.replace(/^app_/, 'app-')}.cleverapps.io`
+  if (vhost !== undefined) return `${scheme}://${vhost.replace(/\/$/, '')}`
+  return `${scheme}://${app.id.replace(/^app_/, 'app-')}.cleverapps.io`
 }

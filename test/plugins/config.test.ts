@@ -32,6 +32,6 @@ t.test('0 is a valid number and defaults apply', async (t) => {
   t.equal(defaults.settings.wakeTimeoutMs, 120_000)
 })
 
-t.test('providers not built yet are refused clearly', async (t) => {
-  await t.rejects(build(t, { env: { PROVIDER_NAME: 'heroku' } }), { message: /PROVIDER_NAME: "heroku" is not available/ })
+t.test('a provider without its token is refused clearly', async (t) => {
+  await t.rejects(build(t, { env: { PROVIDER_NAME: 'heroku' } }), { message: /PROVIDER_HEROKU_API_TOKEN is required with PROVIDER_NAME=heroku/ })
 })
