@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http'
 import path from 'node:path'
 import type { Clock } from './lib/clock'
 import { PaastisError } from './lib/errors'
+import { loggerOptions } from './lib/logger'
 
 export interface AppOptions extends FastifyPluginOptions {
   /** The environment to read instead of process.env and .env (tests). */
@@ -21,6 +22,7 @@ declare module 'fastify' {
 
 /** Fastify server options, applied by `fastify start -o` and by server.ts. */
 export const options = {
+  logger: loggerOptions(),
   // Proxied traffic is the hot path: a log line per request costs more than the proxy itself.
   // LOG_REQUESTS=true switches request logging on.
   logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== 'true' }),

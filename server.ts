@@ -63,16 +63,7 @@ function shutdownGraceMs (): number {
 }
 
 export function buildServer (): FastifyInstance {
-  const level = process.env.LOG_LEVEL ?? process.env.LOGGING_LEVEL ?? 'info'
-  const pretty = process.env.LOG_FORMAT === 'pretty' || (process.env.LOG_FORMAT !== 'json' && process.stdout.isTTY)
-  const server = Fastify({
-    ...options,
-    logger: {
-      level,
-      redact: ['req.headers.authorization', 'req.headers.paastisproxysystemapitoken'],
-      ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {})
-    }
-  })
+  const server = Fastify(options)
   // fastify-plugin, as fastify-cli does: the app's decorators (config) are the server's.
   server.register(fp(app))
   return server

@@ -47,7 +47,7 @@ export const envSchema = {
     ROUTING_SYSTEM_API_TOKEN: { type: 'string', minLength: 1 },
     ADMIN_HOST: { type: 'string', pattern: '^[A-Za-z0-9.-]+$', default: 'localhost' },
     METRICS_PUBLIC: { type: 'boolean', default: false },
-    PAASTIS_CONFIG_FILE: text,
+    PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
     WAKE_TIMEOUT: { ...duration, default: '2m' },
     WAKE_STRATEGY: { type: 'string', enum: ['hold', 'page'], default: 'hold' },
     WAKE_MAX_PENDING: { type: 'integer', minimum: 1, default: 1000 },
@@ -55,7 +55,7 @@ export const envSchema = {
     LOG_REQUESTS: { type: 'boolean', default: false },
     LOG_FORMAT: { type: 'string', enum: ['json', 'pretty'] },
     SHUTDOWN_GRACE_PERIOD: { ...duration, default: '30s' },
-    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     LOGGING_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }
   }
 } as const
@@ -100,7 +100,7 @@ export interface Env {
   ROUTING_SYSTEM_API_TOKEN?: string
   ADMIN_HOST: string
   METRICS_PUBLIC: boolean
-  PAASTIS_CONFIG_FILE?: string
+  PAASTIS_CONFIG_FILE: string
   WAKE_TIMEOUT: string
   WAKE_STRATEGY: 'hold' | 'page'
   WAKE_MAX_PENDING: number
@@ -108,7 +108,7 @@ export interface Env {
   LOG_REQUESTS: boolean
   LOG_FORMAT?: 'json' | 'pretty'
   SHUTDOWN_GRACE_PERIOD: string
-  LOG_LEVEL?: string
+  LOG_LEVEL: string
   LOGGING_LEVEL?: string
 }
 

@@ -1,4 +1,17 @@
-import type { BaseLogger } from 'pino'
+import type { BaseLogger, LoggerOptions } from 'pino'
 
 /** What domain services need of a logger; Fastify's and pino's loggers both fit. */
 export type Logger = Pick<BaseLogger, 'error' | 'warn' | 'info' | 'debug'>
+
+/**
+ * pino options from the environment, read before the config is validated (the logger exists
+ * first): LOG_LEVEL (or the original LOGGING_LEVEL), JSON unless LOG_FORMAT=pretty or a terminal.
+ */
+export function loggerOptions (env: NodeJS.ProcessEnv = process.env): LoggerOptions {
+  const pretty = env.LOG_FORMAT === 'pretty' || (env.LOG_FORMAT !== 'json' && process.stdout.isTTY === true)
+  return {
+    level: env.LOG_LEVEL ?? env.LOGGING_LEVEL ?? 'info',
+    redact: ['req.headers.authorization', 'req.headers.paastisproxysystemapitoken'],
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {})
+  }
+}

@@ -36,7 +36,7 @@ export class ConfigFileError extends Error {
   }
 }
 
-const RULE_KEYS = new Set(['pattern', 'app_name', 'app_max_idle_time', 'linked_apps', 'ignore', 'hosts', 'aliases',
+export const RULE_KEYS = new Set(['pattern', 'app_name', 'app_max_idle_time', 'linked_apps', 'ignore', 'hosts', 'aliases',
   'ping', 'strategy', 'wake_timeout', 'wait_for_linked', 'ignore_user_agents'])
 const PING_KEYS = new Set(['method', 'path', 'regex', 'settle'])
 const PING_REGEX_KEYS = new Set(['statusCode', 'headers', 'body'])

@@ -53,7 +53,9 @@ export default fp(async function config (fastify: FastifyInstance, opts: AppOpti
     throw new ConfigError(`invalid environment: ${(err as Error).message.replace(/env\//g, '')}`)
   }
   const env = fastify.config
-  const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE ?? 'paastis.yml', env.PAASTIS_CONFIG_FILE !== undefined)
+  // The default file may be missing (no rules); a file asked for by name must be there.
+  const defaultFile = envSchema.properties.PAASTIS_CONFIG_FILE.default
+  const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE, env.PAASTIS_CONFIG_FILE !== defaultFile)
   for (const warning of file.warnings) fastify.log.warn(warning)
 
   fastify.decorate('settings', {

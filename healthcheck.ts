@@ -1,0 +1,15 @@
+// The container's HEALTHCHECK: asks /healthz on the admin host, exits 0 when it answers 200.
+import http from 'node:http'
+
+const request = http.get({
+  host: '127.0.0.1',
+  port: Number(process.env.PORT ?? 3000),
+  path: '/healthz',
+  headers: { host: process.env.ADMIN_HOST ?? 'localhost' },
+  timeout: 3000
+}, (response) => {
+  response.resume()
+  process.exit(response.statusCode === 200 ? 0 : 1)
+})
+request.on('timeout', () => request.destroy(new Error('timeout')))
+request.on('error', () => process.exit(1))

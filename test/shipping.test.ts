@@ -1,0 +1,95 @@
+// What ships: the docs agree with the config schema, the samples load, the Dockerfile refers to
+// files that exist and runs the built server, and `fastify start` serves the built app.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+import { request } from 'undici'
+import { envSchema } from '../lib/config-schema'
+import { parsePaastisFile, RULE_KEYS } from '../lib/paastis-file'
+import { appsYaml, eventually, freePort } from './helper'
+
+const ROOT = path.join(__dirname, '..')
+const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8')
+const SCHEMA_VARIABLES = Object.keys(envSchema.properties).sort()
+
+t.test("the README's environment table and the config schema agree", async (t) => {
+  const readme = read('README.md')
+  const table = readme.slice(readme.indexOf('### Environment variables'), readme.indexOf('### `paastis.yml`'))
+  const rows = [...table.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \|/gm)]
+  t.same(rows.map((row) => row[1]).sort(), SCHEMA_VARIABLES, 'every variable documented, none invented')
+  const properties = envSchema.properties as Record<string, { default?: unknown }>
+  for (const [, name, cell] of rows) {
+    const documented = cell.trim().replace(/`/g, '')
+    const actual = properties[name].default
+    t.equal(documented, actual === undefined || actual === '' ? '–' : String(actual), `${name} default`)
+  }
+})
+
+t.test('env.sample lists every variable with its default', async (t) => {
+  const lines = [...read('env.sample').matchAll(/^# ([A-Z_]+)=(.*)$/gm)]
+  t.same(lines.map((line) => line[1]).sort(), SCHEMA_VARIABLES)
+  const properties = envSchema.properties as Record<string, { default?: unknown }>
+  for (const [, name, value] of lines) t.equal(value, String(properties[name].default ?? ''), name)
+})
+
+t.test('paastis.yml.sample loads without warning and shows every rule key', async (t) => {
+  const sample = read('paastis.yml.sample')
+  const file = parsePaastisFile(sample, path.join(ROOT, 'paastis.yml.sample'))
+  t.same(file.warnings, [])
+  t.ok(file.rules.length >= 3 && file.apps.length === 2)
+  for (const key of RULE_KEYS) t.match(sample, new RegExp(`^\\s+-? ?${key}:`, 'm'), `${key} is shown`)
+})
+
+t.test('the Dockerfile: official Node 20 slim, npm ci, build, prune, non-root, healthcheck, built server', async (t) => {
+  const dockerfile = read('Dockerfile')
+  const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])
+  t.ok(froms.length >= 2 && froms.every((image) => /^node:20[\w.-]*-slim$/.test(image)), 'multi-stage on node:20 slim')
+  t.match(dockerfile, /RUN npm ci/)
+  t.match(dockerfile, /npm run build && npm prune --omit=dev/)
+  t.match(dockerfile, /^USER node$/m)
+  t.match(dockerfile, /^EXPOSE 3000$/m)
+  for (const [, sources] of dockerfile.matchAll(/^COPY (?!--from)(?:--chown=\S+ )?(.+) \S+$/gm)) {
+    for (const source of sources.split(' ')) {
+      if (source.endsWith('*')) continue // optional (paastis.yml*)
+      t.ok(existsSync(path.join(ROOT, source)), `COPY ${source} exists`)
+    }
+  }
+  const cmd = /^CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)
+  t.equal(cmd?.[1], 'dist/server.js')
+  t.ok(existsSync(path.join(ROOT, 'dist/server.js')), 'the CMD runs the built server')
+  const health = /^HEALTHCHECK .* CMD \["node", "([^"]+)"\]$/m.exec(dockerfile)
+  t.ok(health !== null && existsSync(path.join(ROOT, health[1])), 'the healthcheck script is built')
+  const ignored = read('.dockerignore').split('\n')
+  for (const entry of ['node_modules', 'dist', '.git', '.env']) t.ok(ignored.includes(entry), `.dockerignore: ${entry}`)
+  t.equal(read('Procfile').trim(), 'web: npm start')
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>, bin: Record<string, string>, dependencies: Record<string, string> }
+  t.equal(pkg.bin.paastis, 'dist/server.js')
+  t.match(pkg.scripts.start, /^fastify start -a 0\.0\.0\.0 -o --close-grace-delay 25000 dist\/app\.js$/)
+  t.ok(pkg.dependencies['fastify-cli'], 'fastify-cli is a production dependency (npm start)')
+  t.ok(read('server.ts').startsWith('#!/usr/bin/env node'), 'the binary has a shebang')
+})
+
+t.test('fastify start on the built app proxies a request to a command app; the healthcheck passes', async (t) => {
+  const [port, appPort] = [await freePort(), await freePort()]
+  const dir = t.testdir({ 'paastis.yml': appsYaml([{ name: 'hello', port: appPort }]) })
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/fastify'), ['start', '-a', '127.0.0.1', '-o', '--close-grace-delay', '25000', 'dist/app.js'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  t.teardown(() => { child.kill('SIGKILL') })
+  t.ok(await eventually(() => output.includes('Server listening'), 15_000), 'listening on PORT')
+  const response = await request(`http://127.0.0.1:${port}/hi`, { headers: { host: 'hello.localhost' } })
+  t.equal(response.statusCode, 200)
+  t.match(await response.body.json(), { url: '/hi' }, 'the command app answered through Paastis')
+  const health = spawn(process.execPath, [path.join(ROOT, 'dist/healthcheck.js')], { env: { PORT: String(port) } })
+  t.equal(await new Promise((resolve) => health.on('exit', resolve)), 0, 'dist/healthcheck.js exits 0')
+  const started = Date.now()
+  child.kill('SIGTERM')
+  t.equal(await new Promise((resolve) => child.on('exit', resolve)), 0, 'exits 0 on SIGTERM')
+  t.comment(`closed in ${Date.now() - started} ms`)
+})
