@@ -9,6 +9,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import app, { options } from './app'
 import { parseFiniteDuration } from './lib/duration'
+import { loggerOptions } from './lib/logger'
 
 const HELP = `Usage: paastis [options]
 
@@ -63,7 +64,8 @@ function shutdownGraceMs (): number {
 }
 
 export function buildServer (): FastifyInstance {
-  const server = Fastify(options)
+  // The logger options are read now: the demo sets LOG_FORMAT before building the server.
+  const server = Fastify({ ...options, logger: loggerOptions() })
   // fastify-plugin, as fastify-cli does: the app's decorators (config) are the server's.
   server.register(fp(app))
   return server

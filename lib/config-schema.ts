@@ -16,6 +16,9 @@ export const envSchema = {
     REGISTRY_TYPE: { type: 'string', enum: ['in-memory', 'redis'], default: 'in-memory' },
     REGISTRY_IGNORED_APPS: { ...text, default: '' },
     REGISTRY_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    REGISTRY_REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:_.-]+$', default: 'paastis:' },
+    REGISTRY_REDIS_SYNC_INTERVAL: { ...duration, default: '1s' },
     START_AND_STOP_CHECKING_INTERVAL_CRON: { ...text, default: '* * * * *' },
     START_AND_STOP_MAX_IDLE_TIME: { ...duration, default: '15' },
     PROVIDER_NAME: { type: 'string', enum: ['command', 'scalingo', 'clever-cloud', 'heroku'], default: 'command' },
@@ -69,6 +72,9 @@ export interface Env {
   REGISTRY_TYPE: 'in-memory' | 'redis'
   REGISTRY_IGNORED_APPS: string
   REGISTRY_REDIS_URL?: string
+  REDIS_URL?: string
+  REGISTRY_REDIS_PREFIX: string
+  REGISTRY_REDIS_SYNC_INTERVAL: string
   START_AND_STOP_CHECKING_INTERVAL_CRON: string
   START_AND_STOP_MAX_IDLE_TIME: string
   PROVIDER_NAME: 'command' | 'scalingo' | 'clever-cloud' | 'heroku'
@@ -116,7 +122,7 @@ export interface Env {
 export const SECRET_ENV: readonly EnvName[] = [
   'PROVIDER_SCALINGO_API_TOKEN', 'PROVIDER_HEROKU_API_TOKEN', 'PROVIDER_CLEVER_API_TOKEN',
   'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY', 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET',
-  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL'
+  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL', 'REDIS_URL'
 ]
 
 /** `a, b,,c ` → ['a', 'b', 'c'] */

@@ -22,9 +22,18 @@ export interface PaastisEvent {
   timings?: { providerMs: number, readyMs: number }
 }
 
+export interface EventFilter { app?: string, type?: EventType, limit?: number }
+
+/** Where every replica's events meet (a Redis stream). */
+export interface SharedEvents {
+  append(event: PaastisEvent): Promise<void>
+  list(filter: EventFilter): Promise<PaastisEvent[]>
+}
+
 export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
   private readonly ring: PaastisEvent[] = []
   private next = 0
+  shared: SharedEvents | undefined
 
   constructor (private readonly capacity = 1000, private readonly now: () => number = Date.now) {
     super()
@@ -39,11 +48,24 @@ export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
     }
     this.next = (this.next + 1) % this.capacity
     this.emit('event', full)
+    this.shared?.append(full).catch(() => {})
     return full
   }
 
-  /** Newest first. */
-  list (filter: { app?: string, type?: EventType, limit?: number } = {}): PaastisEvent[] {
+  /** Every replica's events when they are shared, else this one's; newest first. */
+  async query (filter: EventFilter = {}): Promise<PaastisEvent[]> {
+    if (this.shared !== undefined) {
+      try {
+        return await this.shared.list(filter)
+      } catch {
+        // Redis does not answer: this replica's own events are better than none.
+      }
+    }
+    return this.list(filter)
+  }
+
+  /** This replica's events, newest first. */
+  list (filter: EventFilter = {}): PaastisEvent[] {
     const limit = filter.limit ?? 100
     const out: PaastisEvent[] = []
     for (let i = 1; i <= this.ring.length && out.length < limit; i++) {

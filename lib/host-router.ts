@@ -63,6 +63,8 @@ export class HostRouter {
       record.linkedApps = policy.linkedApps
       if (policy.maxIdleTimeMs !== undefined) record.maxIdleTimeMs = policy.maxIdleTimeMs
       record.ignored ||= policy.ignore
+      // Once per host, not per request: other replicas learn the app's options too.
+      this.registry.save(record).catch(() => {})
     }
     const route: AppRoute = { kind: 'app', record, policy, whitelisted: exact?.whitelisted ?? false }
     if (this.cache.size >= this.maxCached) this.cache.clear()

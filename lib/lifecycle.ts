@@ -7,6 +7,7 @@ import type { Provider } from '../providers/provider'
 import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
 import type { EventLog } from './events'
+import type { Acquired, Locks } from './locks'
 import type { Logger } from './logger'
 import { DEFAULT_PROBE, probe } from './probe'
 import type { Registry } from './registry'
@@ -33,7 +34,7 @@ export type StopCause = 'idle' | 'admin' | 'shutdown'
 export interface StopResult {
   stopped: boolean
   /** Why it did not stop. */
-  reason?: 'already-stopped' | 'vetoed' | 'active' | 'failed' | 'unknown'
+  reason?: 'already-stopped' | 'vetoed' | 'active' | 'failed' | 'unknown' | 'busy'
   message?: string
 }
 
@@ -49,6 +50,8 @@ export interface LifecycleOptions {
   wakeTimeoutMs: number
   /** How long a stop waits for requests in flight to finish. */
   drainTimeoutMs?: number
+  /** Cross-replica locks (Redis); one process needs none. */
+  locks?: Locks
 }
 
 const PROBE_TIMEOUT_MS = 2000
@@ -87,17 +90,53 @@ export class Lifecycle {
   }
 
   private async runWake (name: string, cause: string): Promise<WakeResult> {
-    const { registry, events, hooks, provider, log } = this.options
+    const { registry } = this.options
     const stopping = this.stopping.get(name)
     if (stopping !== undefined) await stopping
-    const record = registry.get(name)
-    if (record === undefined) throw new WakeError(name, 'unknown', `no app named "${name}"`)
-    if (record.state === 'running') return ALREADY_RUNNING
-
+    const known = registry.get(name)
+    if (known === undefined) throw new WakeError(name, 'unknown', `no app named "${name}"`)
+    if (known.state === 'running') return ALREADY_RUNNING
     const begin = performance.now()
-    const wakeOptions = this.options.wakeOptionsFor(record)
+    const wakeOptions = this.options.wakeOptionsFor(known)
     const timeoutMs = wakeOptions.wakeTimeoutMs ?? this.options.wakeTimeoutMs
     const deadline = begin + timeoutMs
+
+    // Across replicas: the one that holds the app's lock starts it; the others watch the shared
+    // registry until it runs (or the lock is free again, and they try themselves).
+    for (;;) {
+      const lock = await this.lock(name)
+      if (lock === 'held') {
+        await sleep(100)
+        const record = await registry.refresh(name).catch(() => registry.get(name))
+        if (record?.state === 'running') return { ...ALREADY_RUNNING, totalMs: Math.round(performance.now() - begin) }
+        if (performance.now() > deadline) throw new WakeError(name, 'timeout', `${name} could not be started: another replica's start did not finish within ${timeoutMs} ms`)
+        continue
+      }
+      try {
+        const record = this.shared(lock) ? await registry.refresh(name) : registry.get(name)
+        if (record === undefined) throw new WakeError(name, 'unknown', `no app named "${name}"`)
+        if (record.state === 'running') return ALREADY_RUNNING
+        return await this.startNow(record, cause, wakeOptions, begin, deadline, timeoutMs)
+      } finally {
+        if (typeof lock !== 'string') await lock.release()
+      }
+    }
+  }
+
+  /** Whether the registry is shared and answering: then the store has the latest word. */
+  private shared (lock: Acquired): boolean {
+    return this.options.locks !== undefined && lock !== 'unavailable'
+  }
+
+  private async lock (name: string): Promise<Acquired> {
+    const lock = await (this.options.locks?.acquire(`app:${name}`) ?? Promise.resolve({ release: async () => {} }))
+    if (lock === 'unavailable') this.options.log.warn({ app: name }, 'the shared registry does not answer: acting on this replica alone')
+    return lock
+  }
+
+  private async startNow (record: AppRecord, cause: string, wakeOptions: WakeOptions, begin: number, deadline: number, timeoutMs: number): Promise<WakeResult> {
+    const { registry, events, hooks, provider, log } = this.options
+    const name = record.name
     record.state = 'starting'
     delete record.lastError
     await registry.save(record)
@@ -164,6 +203,18 @@ export class Lifecycle {
   }
 
   private async runStop (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
+    const lock = await this.lock(name)
+    if (lock === 'held') return { stopped: false, reason: 'busy', message: `another replica is starting or stopping ${name}` }
+    try {
+      // With a shared registry, this re-reads the activity of every replica.
+      if (this.shared(lock)) await this.options.registry.refresh(name)
+      return await this.stopNow(name, cause, expectedActivityAt)
+    } finally {
+      if (typeof lock !== 'string') await lock.release()
+    }
+  }
+
+  private async stopNow (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
     const { registry, events, hooks, provider, log } = this.options
     const record = registry.get(name)
     if (record === undefined) return { stopped: false, reason: 'unknown', message: `no app named "${name}"` }
@@ -174,7 +225,7 @@ export class Lifecycle {
       events.record({ app: name, type: 'stop_vetoed', cause, message })
       return { stopped: false, reason: 'vetoed', message }
     }
-    if (expectedActivityAt !== undefined && record.lastActivityAt !== expectedActivityAt) {
+    if (expectedActivityAt !== undefined && record.lastActivityAt > expectedActivityAt) {
       const message = `${name} received a request since it was found idle`
       events.record({ app: name, type: 'stop_cancelled', cause, message })
       return { stopped: false, reason: 'active', message }

@@ -5,6 +5,7 @@ import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
 import type { EventLog } from './events'
 import type { Lifecycle, StopResult } from './lifecycle'
+import type { Locks } from './locks'
 import type { Logger } from './logger'
 import type { Registry } from './registry'
 import type { Rules } from './rules'
@@ -19,6 +20,10 @@ export interface ReconcilerOptions {
   log: Logger
   defaultMaxIdleTimeMs: number | null
   ignoredApps: ReadonlySet<string>
+  /** With several replicas: one of them runs each tick. */
+  locks?: Locks
+  /** With a shared registry: merges every replica's activity before the idle decisions. */
+  sync?: { tick(): Promise<void> }
 }
 
 export interface TickReport {
@@ -27,7 +32,12 @@ export interface TickReport {
   stopped: string[]
   /** Set when the provider could not be listed. */
   discoveryError?: string
+  /** Another replica ran this tick. */
+  skipped?: boolean
 }
+
+/** The tick lock is kept a little after the tick, so that a slower replica does not run it again. */
+const TICK_LOCK_MIN_MS = 5000
 
 export class Reconciler {
   /** Whether the provider answered at the last tick (readiness). */
@@ -37,6 +47,20 @@ export class Reconciler {
 
   async tick (): Promise<TickReport> {
     const report: TickReport = { discovered: 0, forgotten: 0, stopped: [] }
+    const lock = await (this.options.locks?.acquire('tick') ?? Promise.resolve(undefined))
+    if (lock === 'held') return { ...report, skipped: true }
+    const acquiredAt = Date.now()
+    try {
+      await this.options.sync?.tick()
+      return await this.run(report)
+    } finally {
+      if (lock !== undefined && typeof lock !== 'string') {
+        setTimeout(() => { void lock.release() }, Math.max(0, TICK_LOCK_MIN_MS - (Date.now() - acquiredAt))).unref()
+      }
+    }
+  }
+
+  private async run (report: TickReport): Promise<TickReport> {
     try {
       Object.assign(report, await this.discover())
       this.lastDiscoveryOk = true

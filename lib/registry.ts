@@ -7,6 +7,8 @@ import type { RegistryStore } from './store'
 export class Registry {
   private readonly apps = new Map<string, AppRecord>()
   private readonly inflight = new Map<string, number>()
+  /** Records changed here while the store did not answer: written first when it is back. */
+  private readonly unsaved = new Set<string>()
 
   constructor (readonly store: RegistryStore) {}
 
@@ -31,9 +33,59 @@ export class Registry {
     return this.apps.size
   }
 
+  /**
+   * Takes in what the store holds (another replica's changes), keeping each record object (the
+   * host router holds them) and the latest activity seen here or there.
+   */
+  merge (stored: AppRecord): AppRecord {
+    const local = this.apps.get(stored.name)
+    if (local === undefined) {
+      this.apps.set(stored.name, stored)
+      return stored
+    }
+    const lastActivityAt = Math.max(local.lastActivityAt, stored.lastActivityAt)
+    Object.assign(local, stored, { lastActivityAt })
+    return local
+  }
+
+  /** Re-reads one app from the store; forgets it if the store no longer has it. */
+  async refresh (name: string): Promise<AppRecord | undefined> {
+    const stored = await this.store.get(name)
+    if (stored === undefined) {
+      this.apps.delete(name)
+      return undefined
+    }
+    return this.merge(stored)
+  }
+
+  /** Re-reads every app, except those `busy` says are changing here. */
+  async sync (busy: (name: string) => boolean = () => false): Promise<void> {
+    for (const name of [...this.unsaved]) {
+      const record = this.apps.get(name)
+      if (record !== undefined) await this.store.put(record)
+      this.unsaved.delete(name)
+    }
+    const stored = await this.store.all()
+    const names = new Set(stored.map((record) => record.name))
+    for (const record of stored) if (!busy(record.name)) this.merge(record)
+    // Records the store lost (Redis restarted without persistence) are written back.
+    for (const record of this.apps.values()) if (!names.has(record.name)) await this.store.put(record)
+  }
+
+  /** Another replica cleared the shared registry. */
+  forgetAll (): void {
+    this.apps.clear()
+  }
+
+  /** Keeps the record; if the store does not answer, it is written at the next sync. */
   async save (record: AppRecord): Promise<void> {
     this.apps.set(record.name, record)
-    await this.store.put(record)
+    try {
+      await this.store.put(record)
+      this.unsaved.delete(record.name)
+    } catch {
+      this.unsaved.add(record.name)
+    }
   }
 
   async remove (name: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { AppRecord } from './app-record'
 export interface RegistryStore {
   /** Every record, in no particular order. */
   all(): Promise<AppRecord[]>
+  get(name: string): Promise<AppRecord | undefined>
   put(record: AppRecord): Promise<void>
   delete(name: string): Promise<void>
   /** Removes Paastis's records, and nothing else. */
@@ -18,6 +19,11 @@ export class MemoryStore implements RegistryStore {
 
   async all (): Promise<AppRecord[]> {
     return [...this.records.values()].map((record) => structuredClone(record))
+  }
+
+  async get (name: string): Promise<AppRecord | undefined> {
+    const record = this.records.get(name)
+    return record === undefined ? undefined : structuredClone(record)
   }
 
   async put (record: AppRecord): Promise<void> {

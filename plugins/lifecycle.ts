@@ -17,6 +17,7 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     clock: fastify.clock,
     log: fastify.log.child({ component: 'lifecycle' }),
     wakeTimeoutMs: fastify.settings.wakeTimeoutMs,
+    locks: fastify.locks,
     wakeOptionsFor: (app) => fastify.rules.resolve(app.ruleKey ?? app.name).wake
   }))
 }, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock', 'rules'] })

@@ -23,7 +23,9 @@ export default fp(async function scheduler (fastify: FastifyInstance) {
     clock: fastify.clock,
     log,
     defaultMaxIdleTimeMs: fastify.settings.defaultMaxIdleTimeMs,
-    ignoredApps: fastify.settings.ignoredApps
+    ignoredApps: fastify.settings.ignoredApps,
+    locks: fastify.locks,
+    sync: fastify.registrySync
   })
   fastify.decorate('reconciler', reconciler)
 

@@ -18,5 +18,5 @@ export default async function events (fastify: FastifyInstance): Promise<void> {
       },
       response: { 200: { type: 'array', items: eventSchema }, 401: errorResponses[401] }
     }
-  }, async (request) => fastify.events.list(request.query))
+  }, async (request) => fastify.events.query(request.query))
 }

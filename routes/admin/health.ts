@@ -22,10 +22,16 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
     }
   }, async (_request, reply) => {
     const providerOk = fastify.reconciler.lastDiscoveryOk !== false
-    const checks = {
+    const checks: Record<string, string> = {
       config: 'ok',
       provider: providerOk ? 'ok' : `${fastify.provider.name} did not answer at the last check`
     }
-    return reply.code(providerOk ? 200 : 503).send({ status: providerOk ? 'ready' : 'not ready', checks })
+    let redisOk = true
+    if (fastify.registrySync !== undefined) {
+      redisOk = fastify.redis.status === 'ready' && !fastify.registrySync.degraded
+      checks.redis = redisOk ? 'ok' : `Redis does not answer (${fastify.redis.status}): running apps are still proxied, wakes act on this replica alone`
+    }
+    const ready = providerOk && redisOk
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
   })
 }

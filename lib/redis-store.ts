@@ -1,0 +1,75 @@
+// The registry in Redis, shared by every Paastis replica. Every key lives under one prefix; the
+// records are one hash (no KEYS, no SCAN needed), the activity times one sorted set.
+import type { Redis } from 'ioredis'
+import type { AppRecord } from './app-record'
+import type { RegistryStore } from './store'
+
+export function redisKeys (prefix: string) {
+  return {
+    apps: `${prefix}apps`,
+    activity: `${prefix}activity`,
+    events: `${prefix}events`,
+    changes: `${prefix}changes`,
+    lock: (name: string) => `${prefix}lock:${name}`
+  }
+}
+
+export class RedisStore implements RegistryStore {
+  readonly keys: ReturnType<typeof redisKeys>
+
+  constructor (private readonly redis: Redis, prefix: string) {
+    this.keys = redisKeys(prefix)
+  }
+
+  async all (): Promise<AppRecord[]> {
+    const [records, activity] = await Promise.all([this.redis.hgetall(this.keys.apps), this.activity()])
+    return Object.values(records).map((json) => {
+      const record = JSON.parse(json) as AppRecord
+      record.lastActivityAt = Math.max(record.lastActivityAt, activity.get(record.name) ?? 0)
+      return record
+    })
+  }
+
+  async get (name: string): Promise<AppRecord | undefined> {
+    const [json, score] = await Promise.all([this.redis.hget(this.keys.apps, name), this.redis.zscore(this.keys.activity, name)])
+    if (json === null) return undefined
+    const record = JSON.parse(json) as AppRecord
+    record.lastActivityAt = Math.max(record.lastActivityAt, Number(score ?? 0))
+    return record
+  }
+
+  async put (record: AppRecord): Promise<void> {
+    await this.redis.multi()
+      .hset(this.keys.apps, record.name, JSON.stringify(record))
+      .zadd(this.keys.activity, 'GT', record.lastActivityAt, record.name)
+      .publish(this.keys.changes, record.name)
+      .exec()
+  }
+
+  async delete (name: string): Promise<void> {
+    await this.redis.multi().hdel(this.keys.apps, name).zrem(this.keys.activity, name).publish(this.keys.changes, name).exec()
+  }
+
+  /** Paastis's keys only: the records, the activity, the events. */
+  async clear (): Promise<void> {
+    await this.redis.del(this.keys.apps, this.keys.activity, this.keys.events)
+    await this.redis.publish(this.keys.changes, '*')
+  }
+
+  /** Keeps the latest activity of each app across replicas (ZADD GT never lowers a time). */
+  async flushActivity (times: Map<string, number>): Promise<void> {
+    if (times.size === 0) return
+    const batch = this.redis.pipeline()
+    for (const [name, at] of times) batch.zadd(this.keys.activity, 'GT', at, name)
+    await batch.exec()
+  }
+
+  async activity (): Promise<Map<string, number>> {
+    const flat = await this.redis.zrange(this.keys.activity, '0', '-1', 'WITHSCORES')
+    const times = new Map<string, number>()
+    for (let i = 0; i < flat.length; i += 2) times.set(flat[i], Number(flat[i + 1]))
+    return times
+  }
+
+  async close (): Promise<void> {}
+}

@@ -1,0 +1,63 @@
+// With a shared (Redis) registry: about once a second, each replica writes the activity times it
+// saw (keeping the maximum across replicas) and reads back everyone's records; a change published
+// by another replica is read at once. The request path never waits for any of it. When Redis does
+// not answer, the replica goes on from its memory (degraded) and catches up when Redis is back.
+import type { Redis } from 'ioredis'
+import type { Logger } from './logger'
+import type { RedisStore } from './redis-store'
+import type { Registry } from './registry'
+
+export class RegistrySync {
+  /** True while Redis does not answer. */
+  degraded = false
+  private readonly flushed = new Map<string, number>()
+  private timer: NodeJS.Timeout | undefined
+  private subscriber: Redis | undefined
+
+  constructor (
+    private readonly registry: Registry,
+    private readonly store: RedisStore,
+    private readonly log: Logger,
+    private readonly busy: (name: string) => boolean
+  ) {}
+
+  async start (redis: Redis, intervalMs: number): Promise<void> {
+    this.subscriber = redis.duplicate()
+    this.subscriber.on('error', () => {}) // the main connection reports the outage
+    this.subscriber.on('message', (_channel: string, name: string) => {
+      if (name === '*') this.registry.forgetAll()
+      else if (!this.busy(name)) this.registry.refresh(name).catch(() => {})
+    })
+    await this.subscriber.subscribe(this.store.keys.changes).catch(() => {})
+    this.timer = setInterval(() => { void this.tick() }, intervalMs)
+    this.timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    await this.flush().catch(() => {})
+    this.subscriber?.disconnect()
+  }
+
+  /** Writes the activity seen here since the last flush, then reads everyone's. */
+  async tick (): Promise<void> {
+    try {
+      await this.flush()
+      await this.registry.sync(this.busy)
+      if (this.degraded) this.log.info('Redis is back: activity flushed, registry read again')
+      this.degraded = false
+    } catch (err) {
+      if (!this.degraded) this.log.warn(`Redis did not answer (${(err as Error).message}): going on from memory`)
+      this.degraded = true
+    }
+  }
+
+  async flush (): Promise<void> {
+    const pending = new Map<string, number>()
+    for (const record of this.registry.list()) {
+      if (record.lastActivityAt > (this.flushed.get(record.name) ?? 0)) pending.set(record.name, record.lastActivityAt)
+    }
+    await this.store.flushActivity(pending)
+    for (const [name, at] of pending) this.flushed.set(name, at)
+  }
+}

@@ -1,0 +1,28 @@
+// Redis through @fastify/redis (ioredis), when REGISTRY_TYPE=redis. Commands fail fast while
+// Redis is away (no offline queue): the request path never waits for it, and the services go on
+// from memory until ioredis has reconnected.
+import fastifyRedis from '@fastify/redis'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { ConfigError } from './config'
+
+export default fp(async function redis (fastify: FastifyInstance) {
+  const { config } = fastify
+  if (config.REGISTRY_TYPE !== 'redis') return
+  // REGISTRY_REDIS_URL is the original README's name, REDIS_URL the original code's.
+  const url = config.REGISTRY_REDIS_URL ?? config.REDIS_URL
+  if (url === undefined) throw new ConfigError('REGISTRY_REDIS_URL (or REDIS_URL) is required with REGISTRY_TYPE=redis')
+  await fastify.register(fastifyRedis, {
+    url,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000)
+  })
+  let down = false
+  fastify.redis.on('error', (err: Error) => {
+    if (!down) fastify.log.warn(`Redis: ${err.message}`)
+    down = true
+  })
+  fastify.redis.on('ready', () => { down = false })
+}, { name: 'redis', dependencies: ['config'] })
