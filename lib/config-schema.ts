@@ -52,6 +52,9 @@ export const envSchema = {
     METRICS_PUBLIC: { type: 'boolean', default: false },
     PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
     WAKE_TIMEOUT: { ...duration, default: '2m' },
+    PROXY_CONNECTIONS: { type: 'integer', minimum: 1, default: 128 },
+    PROXY_PIPELINING: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+    PROXY_KEEP_ALIVE_TIMEOUT: { ...duration, default: '60s' },
     WAKE_STRATEGY: { type: 'string', enum: ['hold', 'page'], default: 'hold' },
     WAKE_MAX_PENDING: { type: 'integer', minimum: 1, default: 1000 },
     COMMAND_STOP_GRACE_PERIOD: { ...duration, default: '10s' },
@@ -108,6 +111,9 @@ export interface Env {
   METRICS_PUBLIC: boolean
   PAASTIS_CONFIG_FILE: string
   WAKE_TIMEOUT: string
+  PROXY_CONNECTIONS: number
+  PROXY_PIPELINING: number
+  PROXY_KEEP_ALIVE_TIMEOUT: string
   WAKE_STRATEGY: 'hold' | 'page'
   WAKE_MAX_PENDING: number
   COMMAND_STOP_GRACE_PERIOD: string

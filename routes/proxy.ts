@@ -3,6 +3,7 @@ import httpProxy from '@fastify/http-proxy'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
 import { ensureAwake, requestDone } from '../hooks/ensure-awake'
+import { parseFiniteDuration } from '../lib/duration'
 
 /** Paastis's own headers never reach an app; an app's `Authorization` is its own business. */
 const PAASTIS_HEADERS = ['paastisproxytarget', 'paastisproxysystemapitoken']
@@ -24,6 +25,12 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     // reply-from would log two lines per proxied request: the hot path stays quiet.
     disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
     websocket: true,
+    // The connection pool to the apps (see BENCHMARKS.md for what each knob gives).
+    undici: {
+      connections: fastify.config.PROXY_CONNECTIONS,
+      pipelining: fastify.config.PROXY_PIPELINING,
+      keepAliveTimeout: parseFiniteDuration(fastify.config.PROXY_KEEP_ALIVE_TIMEOUT, 's')
+    },
     preHandler: ensureAwake(fastify),
     replyOptions: {
       getUpstream: (request) => (request as FastifyRequest).paastis?.upstream ?? '',
