@@ -146,10 +146,14 @@ export class Lifecycle {
     for (const linked of record.linkedApps) this.wakeLinked(linked, name)
 
     let providerMs = 0
+    let readyMs = 0
     try {
+      const providerFrom = performance.now()
       await beforeDeadline(provider.start(record), deadline, 'the provider did not start the app in time')
-      providerMs = performance.now() - begin
+      const readyFrom = performance.now()
+      providerMs = readyFrom - providerFrom
       await this.waitReady(record, wakeOptions, deadline, timeoutMs)
+      readyMs = performance.now() - readyFrom
     } catch (err) {
       const reason: WakeFailure = err instanceof WakeError ? err.reason : 'failed'
       const message = `${name} could not be started: ${(err as Error).message}`
@@ -165,7 +169,7 @@ export class Lifecycle {
     record.state = 'running'
     record.lastActivityAt = this.options.clock.now()
     await registry.save(record)
-    const result = { totalMs, providerMs: Math.round(providerMs), readyMs: totalMs - Math.round(providerMs) }
+    const result = { totalMs, providerMs: Math.round(providerMs), readyMs: Math.round(readyMs) }
     events.record({ app: name, type: 'started', cause, durationMs: totalMs, timings: result })
     log.info({ app: name, cause, ...result }, 'app woke up')
     void hooks.run('after-start', record)

@@ -59,26 +59,21 @@ export default fp(async function metrics (fastify: FastifyInstance) {
       this.inc(requests.waited)
     }
   })
-  new Counter({
-    name: 'paastis_provider_calls_total',
-    help: 'Provider API calls, per operation',
-    labelNames: ['provider', 'operation'],
-    registers: [registry],
-    collect () {
-      this.reset()
-      for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: provider.name, operation }, provider.counts[operation].calls)
-    }
-  })
-  new Counter({
-    name: 'paastis_provider_errors_total',
-    help: 'Provider API calls that failed, per operation',
-    labelNames: ['provider', 'operation'],
-    registers: [registry],
-    collect () {
-      this.reset()
-      for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: provider.name, operation }, provider.counts[operation].errors)
-    }
-  })
+  for (const [name, help, field] of [
+    ['paastis_provider_calls_total', 'Provider API calls, per operation', 'calls'],
+    ['paastis_provider_errors_total', 'Provider API calls that failed, per operation', 'errors']
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['provider', 'operation'],
+      registers: [registry],
+      collect () {
+        this.reset()
+        for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: provider.name, operation }, provider.counts[operation][field])
+      }
+    })
+  }
 
   const wakes = new Counter({ name: 'paastis_wakes_total', help: 'Cold starts completed', registers: [registry] })
   const wakeFailures = new Counter({

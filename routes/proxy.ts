@@ -23,7 +23,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     upstream: '',
     config: { proxied: true },
     // reply-from would log two lines per proxied request: the hot path stays quiet.
-    disableRequestLogging: process.env.LOG_REQUESTS !== 'true',
+    disableRequestLogging: !fastify.config.LOG_REQUESTS,
     websocket: true,
     // The connection pool to the apps (see BENCHMARKS.md for what each knob gives).
     undici: {

@@ -1,7 +1,7 @@
 // A fake Clever Cloud API, on the facts of shared/providers.md: an API token (bearer) or OAuth
 // 1.0a PLAINTEXT, the personal space and organisations, applications with their vhosts, instances
 // started by a deployment that stays WIP for a while, and Clever Cloud's error bodies.
-import { FakeApi, FakeUpstream } from './fake-api'
+import { FakeApi, type FakeUpstream } from './fake-api'
 
 export const CLEVER_API_TOKEN = 'clever-fake-api-token'
 export const CLEVER_OAUTH = { consumerKey: 'ck', consumerSecret: 'c&s', token: 'tok', tokenSecret: 'ts/1' }
@@ -99,10 +99,8 @@ export class FakeCleverCloud extends FakeApi {
   }
 
   async addApp (name: string, ownerId: string, running: boolean): Promise<FakeCleverApp> {
-    const upstream = new FakeUpstream(name)
-    await upstream.reserve()
+    const upstream = await this.upstream(name, running)
     const app: FakeCleverApp = { id: `app_${String(this.nextId++).padStart(8, '0')}-uuid`, ownerId, name, state: running ? 'SHOULD_BE_UP' : 'SHOULD_BE_DOWN', upstream }
-    if (running) await upstream.start()
     this.apps.set(name, app)
     return app
   }
@@ -111,10 +109,6 @@ export class FakeCleverCloud extends FakeApi {
     return this.count('POST', /\/instances$/)
   }
 
-  async close (): Promise<void> {
-    await Promise.all([...this.apps.values()].map((app) => app.upstream.stop()))
-    await super.close()
-  }
 
   private view (app: FakeCleverApp) {
     return {

@@ -20,6 +20,8 @@ export class FakeApi {
   readonly server: FastifyInstance
   readonly calls: Call[] = []
   private readonly faults: ArmedFault[] = []
+  /** The apps' own servers, stopped with the fake. */
+  private readonly upstreams: FakeUpstream[] = []
   baseUrl = ''
 
   constructor () {
@@ -53,7 +55,17 @@ export class FakeApi {
     return this.baseUrl
   }
 
+  /** A new app's web server, its port reserved; started with `running`. */
+  protected async upstream (name: string, running: boolean): Promise<FakeUpstream> {
+    const upstream = new FakeUpstream(name)
+    this.upstreams.push(upstream)
+    await upstream.reserve()
+    if (running) await upstream.start()
+    return upstream
+  }
+
   async close (): Promise<void> {
+    await Promise.all(this.upstreams.map((upstream) => upstream.stop()))
     await this.server.close()
   }
 }

@@ -1,7 +1,7 @@
 // A fake Heroku Platform API (v3), on the facts of shared/providers.md: bearer token and the
 // version 3 Accept header, the app list paginated by Range / Next-Range (206 while truncated),
 // formation read and batch update, dynos that boot asynchronously, and Heroku's error bodies.
-import { FakeApi, FakeUpstream } from './fake-api'
+import { FakeApi, type FakeUpstream } from './fake-api'
 
 export const HEROKU_TOKEN = 'heroku-fake-token'
 
@@ -90,10 +90,8 @@ export class FakeHeroku extends FakeApi {
   }
 
   async addApp (name: string, formation: Record<string, number>): Promise<FakeHerokuApp> {
-    const upstream = new FakeUpstream(name)
-    await upstream.reserve()
+    const upstream = await this.upstream(name, (formation.web ?? 0) > 0)
     const app: FakeHerokuApp = { id: `${String(this.nextId++).padStart(4, '0')}-uuid`, name, formation, dynoState: 'up', upstream }
-    if ((formation.web ?? 0) > 0) await upstream.start()
     this.apps.set(name, app)
     return app
   }
@@ -102,8 +100,4 @@ export class FakeHeroku extends FakeApi {
     return this.count('PATCH', /\/formation$/)
   }
 
-  async close (): Promise<void> {
-    await Promise.all([...this.apps.values()].map((app) => app.upstream.stop()))
-    await super.close()
-  }
 }

@@ -2,7 +2,7 @@
 // /regions, regional APIs (here under /<region> on the same server), apps, containers, scale
 // operations that finish after a delay (the app's web server answers only then), and Scalingo's
 // error bodies.
-import { FakeApi, FakeUpstream } from './fake-api'
+import { FakeApi, type FakeUpstream } from './fake-api'
 
 export interface FakeScalingoApp {
   name: string
@@ -105,11 +105,9 @@ export class FakeScalingo extends FakeApi {
   }
 
   async addApp (name: string, formation: Record<string, number>, region = this.regions[0]): Promise<FakeScalingoApp> {
-    const upstream = new FakeUpstream(name)
-    await upstream.reserve()
+    const upstream = await this.upstream(name, (formation.web ?? 0) > 0)
     const running = Object.values(formation).some((n) => n > 0)
     const app: FakeScalingoApp = { name, region, formation, status: running ? 'running' : 'stopped', upstream }
-    if ((formation.web ?? 0) > 0) await upstream.start()
     this.apps.set(name, app)
     return app
   }
@@ -118,10 +116,6 @@ export class FakeScalingo extends FakeApi {
     return this.count('POST', /\/scale$/)
   }
 
-  async close (): Promise<void> {
-    await Promise.all([...this.apps.values()].map((app) => app.upstream.stop()))
-    await super.close()
-  }
 
   private view (app: FakeScalingoApp) {
     return {
