@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ShellHooks } from '../hooks/shell-hooks'
-import type { Provider } from '../providers/provider'
+import type { Provider, ProviderApp } from '../providers/provider'
 import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
 import type { EventLog } from './events'
@@ -87,6 +87,30 @@ export class Lifecycle {
     const stop = this.runStop(name, cause, expectedActivityAt).finally(() => this.stopping.delete(name))
     this.stopping.set(name, stop)
     return stop
+  }
+
+  /**
+   * What discovery saw at the provider. An app started outside Paastis gets a fresh grace period
+   * (then is stopped when idle like any other); one stopped outside is marked stopped.
+   */
+  async observe (record: AppRecord, seen: ProviderApp): Promise<void> {
+    const { registry, events, clock } = this.options
+    let changed = record.upstream !== seen.upstream || record.region !== seen.region || record.providerId !== seen.providerId
+    record.upstream = seen.upstream
+    record.region = seen.region
+    record.providerId = seen.providerId
+    record.owner = seen.owner
+    if (seen.state === 'running' && record.state !== 'running') {
+      record.state = 'running'
+      record.lastActivityAt = clock.now()
+      events.record({ app: record.name, type: 'started_outside', cause: 'scheduler' })
+      changed = true
+    } else if (seen.state === 'stopped' && record.state !== 'stopped' && record.state !== 'failed') {
+      record.state = 'stopped'
+      events.record({ app: record.name, type: 'stopped_outside', cause: 'scheduler' })
+      changed = true
+    }
+    if (changed) await registry.save(record)
   }
 
   private async runWake (name: string, cause: string): Promise<WakeResult> {

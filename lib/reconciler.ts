@@ -96,7 +96,7 @@ export class Reconciler {
   }
 
   async discover (): Promise<{ discovered: number, forgotten: number }> {
-    const { registry, provider, lifecycle, events, clock } = this.options
+    const { registry, provider, lifecycle, events } = this.options
     const apps = await provider.list()
     const seen = new Set<string>()
     let discovered = 0
@@ -110,21 +110,7 @@ export class Reconciler {
         continue
       }
       if (lifecycle.isBusy(app.name)) continue
-      let changed = record.upstream !== app.upstream || record.region !== app.region
-      record.upstream = app.upstream
-      record.region = app.region
-      if (app.state === 'running' && record.state !== 'running') {
-        // Started outside Paastis: it gets a fresh grace period, then is stopped when idle.
-        record.state = 'running'
-        record.lastActivityAt = clock.now()
-        events.record({ app: app.name, type: 'started_outside', cause: 'scheduler' })
-        changed = true
-      } else if (app.state === 'stopped' && record.state !== 'stopped' && record.state !== 'failed') {
-        record.state = 'stopped'
-        events.record({ app: app.name, type: 'stopped_outside', cause: 'scheduler' })
-        changed = true
-      }
-      if (changed) await registry.save(record)
+      await lifecycle.observe(record, app)
     }
     let forgotten = 0
     for (const record of registry.list()) {

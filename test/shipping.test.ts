@@ -93,3 +93,22 @@ t.test('fastify start on the built app proxies a request to a command app; the h
   t.equal(await new Promise((resolve) => child.on('exit', resolve)), 0, 'exits 0 on SIGTERM')
   t.comment(`closed in ${Date.now() - started} ms`)
 })
+
+t.test('npm run demo: the quick start of the README wakes an example app', async (t) => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/examples/demo.js')], {
+    cwd: ROOT, env: { PATH: process.env.PATH, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  t.teardown(() => { child.kill('SIGKILL') })
+  t.ok(await eventually(() => output.includes('Server listening'), 15_000), 'started')
+  t.match(output, new RegExp(`curl http://hello\\.localhost:${port}/`), 'it prints the curl lines to try')
+  const response = await request(`http://127.0.0.1:${port}/`, { headers: { host: 'hello.localhost' } })
+  t.equal(response.statusCode, 200)
+  t.match(await response.body.text(), /^Hi from hello!/)
+  t.ok(await eventually(() => output.includes('app woke up')), 'the log shows the wake')
+  child.kill('SIGTERM')
+  t.equal(await new Promise((resolve) => child.on('exit', resolve)), 0)
+})
