@@ -13,6 +13,16 @@ import type { Clock } from '../lib/clock'
 
 export const FIXTURE_APP = path.join(__dirname, 'fixtures', 'app.js')
 
+/** The rules of the original Paastis' sample paastis.yml. */
+export const SEED_RULES = `
+rules:
+  - pattern: 'app-review-pr(\\d+)-(back|front)'
+    app_name: 'renamed-app-pr$1-$2'
+    app_max_idle_time: 30
+    linked_apps:
+      - 'app-review-pr$1-front'
+`
+
 export class ManualClock implements Clock {
   constructor (private current: number = Date.now()) {}
   now (): number { return this.current }

@@ -1,18 +1,11 @@
 import t from 'tap'
 import { parsePaastisFile } from '../../lib/paastis-file'
 import { interpolate, Rules } from '../../lib/rules'
+import { SEED_RULES } from '../helper'
 
-const SEED_SAMPLE = `
-rules:
-  - pattern: 'app-review-pr(\\d+)-(back|front)'
-    app_name: 'renamed-app-pr$1-$2'
-    app_max_idle_time: 30
-    linked_apps:
-      - 'app-review-pr$1-front'
-`
 
 t.test("the seed's sample loads and resolves as the seed documents", async (t) => {
-  const rules = new Rules(parsePaastisFile(SEED_SAMPLE, 'paastis.yml').rules)
+  const rules = new Rules(parsePaastisFile(SEED_RULES, 'paastis.yml').rules)
   t.same(rules.resolve('app-review-pr123-back'), {
     name: 'renamed-app-pr123-back',
     maxIdleTimeMs: 30 * 60_000,

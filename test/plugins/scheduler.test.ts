@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { appsYaml, build, eventually, FIXTURE_APP, freePort, ManualClock } from '../helper'
+import { appsYaml, build, eventually, FIXTURE_APP, freePort, ManualClock, SEED_RULES } from '../helper'
 
 const MINUTE = 60_000
 
@@ -91,14 +91,7 @@ t.test("the seed's sample rules: a renamed app gets its options and is still sto
   const [back, front] = [await freePort(), await freePort()]
   const server = await build(t, {
     clock,
-    yaml: appsYaml([{ name: 'renamed-app-pr123-back', port: back }, { name: 'app-review-pr123-front', port: front }]) + `
-rules:
-  - pattern: 'app-review-pr(\\d+)-(back|front)'
-    app_name: 'renamed-app-pr$1-$2'
-    app_max_idle_time: 30
-    linked_apps:
-      - 'app-review-pr$1-front'
-`
+    yaml: appsYaml([{ name: 'renamed-app-pr123-back', port: back }, { name: 'app-review-pr123-front', port: front }]) + SEED_RULES
   })
   const response = await server.inject({ url: '/', headers: { host: 'app-review-pr123-back.proxy.example.com' } })
   t.equal(response.statusCode, 200)
