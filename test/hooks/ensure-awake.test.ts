@@ -29,14 +29,14 @@ t.test('with the default probe, an app answering 502 for its first second is not
   t.ok(Number(response.headers['x-paastis-wake']) >= 1000, `waited ${response.headers['x-paastis-wake']} ms`)
 })
 
-t.test('the probe follows readiness closely; settle adds its delay', async (t) => {
+t.test('settle adds its delay once the probe passed', async (t) => {
   const [a, b] = [await freePort(), await freePort()]
   const server = await build(t, {
     yaml: appsYaml([{ name: 'quick', port: a, env: { READY_DELAY_MS: '500' } }, { name: 'settled', port: b }]) +
       "rules:\n  - pattern: '^settled$'\n    ping: { settle: 700ms }\n"
   })
   const quick = await server.inject({ url: '/', headers: { host: 'quick.example.com' } })
-  t.ok(Number(quick.headers['x-paastis-wake']) < 500 + 1000, 'no long sleeps between probes')
+  t.equal(quick.statusCode, 200, 'an app that boots in 500 ms is served once it answers (the bench measures how soon)')
   const settled = await server.inject({ url: '/', headers: { host: 'settled.example.com' } })
   t.ok(Number(settled.headers['x-paastis-wake']) >= 700, 'settle delay applied')
 })
@@ -105,10 +105,9 @@ t.test('wake_timeout per rule, and wait_for_linked', async (t) => {
       { name: 'back', port: c, env: { READY_DELAY_MS: '800' } }
     ]) + "rules:\n  - pattern: '^impatient$'\n    wake_timeout: 500ms\n  - pattern: '^front$'\n    linked_apps: [back]\n    wait_for_linked: true\n"
   })
-  const started = Date.now()
   const impatient = await server.inject({ url: '/', headers: { host: 'impatient.example.com' } })
   t.equal(impatient.statusCode, 503)
-  t.ok(Date.now() - started < 3000, 'the rule\'s timeout, not the global one')
+  t.match(impatient.json(), { code: 'WAKE_TIMEOUT', message: /did not answer within 500 ms/ }, 'the rule\'s timeout, not the global one')
   const front = await server.inject({ url: '/', headers: { host: 'front.example.com' } })
   t.equal(front.statusCode, 200)
   t.equal(server.registry.get('back')?.state, 'running', 'released only once the linked app runs')
