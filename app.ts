@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http'
 import path from 'node:path'
 import type { Clock } from './lib/clock'
 import { PaastisError } from './lib/errors'
+import { escapeHtml } from './lib/html'
 import { loggerOptions } from './lib/logger'
 
 export interface AppOptions extends FastifyPluginOptions {
@@ -77,10 +78,6 @@ export function renderError (err: FastifyError | PaastisError, request: FastifyR
     return
   }
   reply.code(statusCode).send(body)
-}
-
-function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 function errorPage (body: ErrorBody): string {

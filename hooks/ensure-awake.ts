@@ -2,7 +2,7 @@
 // A running app costs two map lookups and no I/O; a sleeping one is woken once for all waiters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
-import { appIgnored, badHost, PaastisError, unknownApp, wakeFailed, wakeTimeout } from '../lib/errors'
+import { appIgnored, badHost, PaastisError, unknownApp, wakeError } from '../lib/errors'
 import type { AppRoute } from '../lib/host-router'
 import { WakeError } from '../lib/lifecycle'
 import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
@@ -56,9 +56,7 @@ export function ensureAwake (fastify: FastifyInstance) {
         await Promise.all(app.linkedApps.filter((name) => registry.has(name)).map((name) => lifecycle.wake(name, `linked to ${app.name}`)))
       }
     } catch (err) {
-      if (!(err instanceof WakeError)) throw err
-      if (err.reason === 'unknown') throw unknownApp(app.name)
-      throw err.reason === 'timeout' ? wakeTimeout(err.message, 30) : wakeFailed(err.message, 10)
+      throw err instanceof WakeError ? wakeError(err) : err
     } finally {
       const left = (waiting.get(app.name) ?? 1) - 1
       if (left === 0) waiting.delete(app.name)

@@ -1,6 +1,7 @@
 // Errors Paastis answers with on purpose, rendered by the one error handler as
 // {statusCode, code, error, message}.
 import { STATUS_CODES } from 'node:http'
+import type { WakeError } from './lifecycle'
 
 export class PaastisError extends Error {
   constructor (
@@ -27,8 +28,9 @@ export const unknownApp = (key: string): PaastisError =>
 export const appIgnored = (name: string): PaastisError =>
   new PaastisError(503, 'APP_IGNORED', `${name} is not running and Paastis is told not to start it`, { 'retry-after': '60' })
 
-export const wakeFailed = (message: string, retryAfterSeconds: number): PaastisError =>
-  new PaastisError(503, 'WAKE_FAILED', message, { 'retry-after': String(retryAfterSeconds) })
-
-export const wakeTimeout = (message: string, retryAfterSeconds: number): PaastisError =>
-  new PaastisError(503, 'WAKE_TIMEOUT', message, { 'retry-after': String(retryAfterSeconds) })
+/** A wake that did not succeed, for requests and admin calls alike. */
+export function wakeError (err: WakeError): PaastisError {
+  if (err.reason === 'unknown') return unknownApp(err.app)
+  if (err.reason === 'timeout') return new PaastisError(503, 'WAKE_TIMEOUT', err.message, { 'retry-after': '30' })
+  return new PaastisError(503, 'WAKE_FAILED', err.message, { 'retry-after': '10' })
+}

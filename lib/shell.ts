@@ -23,7 +23,7 @@ export interface ShellOptions {
 /** Logs each line of a child's stdout and stderr. */
 export function pipeOutput (stream: NodeJS.ReadableStream | null, log: Logger, fields: Record<string, unknown>): void {
   if (stream === null) return
-  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => { log.info({ ...fields }, line) })
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => { log.info(fields, line) })
 }
 
 export function runShell (command: string, options: ShellOptions): Promise<ShellResult> {

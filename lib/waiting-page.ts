@@ -2,11 +2,9 @@
 // it asks Paastis for the app's state (same URL, `x-paastis-status` header) and reloads when the
 // app is ready, showing the elapsed time, and the error if the wake fails.
 
-export const STATUS_HEADER = 'x-paastis-status'
+import { escapeHtml } from './html'
 
-function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-}
+export const STATUS_HEADER = 'x-paastis-status'
 
 export function waitingPage (app: string): string {
   const name = escapeHtml(app)

@@ -20,6 +20,9 @@ declare module 'fastify' {
 const CLEVER_API = 'https://api.clever-cloud.com'
 const CLEVER_API_BRIDGE = 'https://api-bridge.clever-cloud.com'
 
+/** API bases are joined with paths that start with a slash. */
+const base = (url: string): string => url.replace(/\/$/, '')
+
 function required (config: Env, name: keyof Env): string {
   const value = config[name]
   if (typeof value !== 'string' || value === '') throw new ConfigError(`${name} is required with PROVIDER_NAME=${config.PROVIDER_NAME}`)
@@ -49,8 +52,8 @@ function createProvider (fastify: FastifyInstance): Provider {
       return new ScalingoProvider({
         ...httpOptions(config, config.PROVIDER_SCALINGO_OPERATION_TIMEOUT),
         apiToken: required(config, 'PROVIDER_SCALINGO_API_TOKEN'),
-        authUrl: config.PROVIDER_SCALINGO_AUTH_URL.replace(/\/$/, ''),
-        apiUrl: config.PROVIDER_SCALINGO_API_URL,
+        authUrl: base(config.PROVIDER_SCALINGO_AUTH_URL),
+        apiUrl: config.PROVIDER_SCALINGO_API_URL === undefined ? undefined : base(config.PROVIDER_SCALINGO_API_URL),
         region: config.PROVIDER_REGION
       })
     case 'clever-cloud': {
@@ -59,7 +62,7 @@ function createProvider (fastify: FastifyInstance): Provider {
       const apiHost = token !== undefined && config.PROVIDER_CLEVER_API_HOST === CLEVER_API ? CLEVER_API_BRIDGE : config.PROVIDER_CLEVER_API_HOST
       return new CleverCloudProvider({
         ...httpOptions(config, config.PROVIDER_CLEVER_OPERATION_TIMEOUT),
-        apiHost: apiHost.replace(/\/$/, ''),
+        apiHost: base(apiHost),
         apiToken: token,
         oauth: token !== undefined
           ? undefined
@@ -77,7 +80,7 @@ function createProvider (fastify: FastifyInstance): Provider {
       return new HerokuProvider({
         ...httpOptions(config, config.PROVIDER_HEROKU_OPERATION_TIMEOUT),
         apiToken: required(config, 'PROVIDER_HEROKU_API_TOKEN'),
-        apiUrl: config.PROVIDER_HEROKU_API_URL.replace(/\/$/, ''),
+        apiUrl: base(config.PROVIDER_HEROKU_API_URL),
         region: config.PROVIDER_REGION
       })
   }

@@ -41,10 +41,6 @@ export class InstrumentedProvider implements Provider {
     return this.inner.close()
   }
 
-  get totalCalls (): number {
-    return Object.values(this.counts).reduce((sum, count) => sum + count.calls, 0)
-  }
-
   private async count<T> (operation: ProviderOperation, call: () => Promise<T>): Promise<T> {
     this.counts[operation].calls++
     try {

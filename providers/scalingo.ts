@@ -114,7 +114,7 @@ export class ScalingoProvider implements Provider {
   }
 
   private async regionList (): Promise<Region[]> {
-    if (this.options.apiUrl !== undefined) return [{ name: this.options.region ?? 'custom', api: this.options.apiUrl.replace(/\/$/, '') }]
+    if (this.options.apiUrl !== undefined) return [{ name: this.options.region ?? 'custom', api: this.options.apiUrl }]
     if (this.regions === undefined) {
       const { body } = await this.api.call<{ regions: Region[] }>({ method: 'GET', url: `${this.options.authUrl}/v1/regions`, operation: 'regions' })
       this.regions = body.regions.filter((region) => this.options.region === undefined || region.name === this.options.region)

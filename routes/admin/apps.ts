@@ -2,13 +2,14 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppRecord, AppState } from '../../lib/app-record'
 import { formatDuration } from '../../lib/duration'
-import { PaastisError } from '../../lib/errors'
+import { PaastisError, wakeError } from '../../lib/errors'
 import { WakeError } from '../../lib/lifecycle'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
 
 interface NameParams { name: string }
 
 const unknownApp = (name: string): PaastisError => new PaastisError(404, 'UNKNOWN_APP', `No app named "${name}"`)
+const ignoredApp = (name: string): PaastisError => new PaastisError(409, 'APP_IGNORED', `${name} is ignored by Paastis: it is neither started nor stopped`)
 
 export default async function apps (fastify: FastifyInstance): Promise<void> {
   const { registry, lifecycle, clock } = fastify
@@ -69,7 +70,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     }
   }, async (request, reply) => {
     const app = find(request.params.name)
-    if (app.ignored) throw new PaastisError(409, 'APP_IGNORED', `${app.name} is ignored by Paastis: it is neither started nor stopped`)
+    if (app.ignored) throw ignoredApp(app.name)
     if (app.state === 'running') return view(app)
     const wake = lifecycle.wake(app.name, 'admin')
     if (request.query.wait !== true) {
@@ -79,8 +80,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     try {
       await wake
     } catch (err) {
-      if (err instanceof WakeError) throw new PaastisError(503, err.reason === 'timeout' ? 'WAKE_TIMEOUT' : 'WAKE_FAILED', err.message)
-      throw err
+      throw err instanceof WakeError ? wakeError(err) : err
     }
     return view(app)
   })
@@ -102,7 +102,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     }
   }, async (request) => {
     const app = find(request.params.name)
-    if (app.ignored) throw new PaastisError(409, 'APP_IGNORED', `${app.name} is ignored by Paastis: it is neither started nor stopped`)
+    if (app.ignored) throw ignoredApp(app.name)
     const result = await lifecycle.stop(app.name, 'admin')
     if (result.reason === 'vetoed') throw new PaastisError(409, 'STOP_VETOED', result.message ?? 'vetoed')
     if (result.reason === 'failed') throw new PaastisError(409, 'STOP_FAILED', result.message ?? 'failed')
