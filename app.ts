@@ -65,14 +65,15 @@ export function renderError (err: FastifyError | PaastisError, request: FastifyR
   }
   if (err instanceof PaastisError) {
     reply.headers(err.headers)
-  } else if (err.code?.startsWith('FST_REPLY_FROM') === true) {
-    body.message = `The app did not answer (${err.message})`
   } else if (statusCode >= 500) {
     // Unexpected: log it, tell the client nothing of the internals.
     request.log.error({ err }, 'request failed')
     body.message = 'Internal Server Error'
     body.code = 'INTERNAL_ERROR'
   }
+  // A body left unread (an error answered first, or a client waiting for 100 Continue) would
+  // keep the connection busy for ever: close it once the answer is sent.
+  if (request.raw.complete === false) reply.header('connection', 'close')
   if (request.routeOptions.config?.proxied === true && request.headers.accept?.includes('text/html') === true) {
     reply.code(statusCode).type('text/html; charset=utf-8').send(errorPage(body))
     return

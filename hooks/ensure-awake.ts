@@ -14,6 +14,8 @@ export interface ProxyTarget {
   wakeMs?: number
   /** Requests that do not count as activity (whitelisted alias, ignored user agent). */
   passive: boolean
+  /** Ends the exchange (idempotent): uncounts it, and its end counts as activity. */
+  end: () => void
 }
 
 declare module 'fastify' {
@@ -39,7 +41,7 @@ function isPassive (route: AppRoute, request: FastifyRequest): boolean {
 }
 
 export function ensureAwake (fastify: FastifyInstance) {
-  const { hostRouter, registry, lifecycle, clock, config } = fastify
+  const { hostRouter, registry, lifecycle, clock, config, metrics } = fastify
   // Requests waiting for each sleeping app: bounded, so a burst cannot exhaust memory.
   const waiting = new Map<string, number>()
 
@@ -76,7 +78,8 @@ export function ensureAwake (fastify: FastifyInstance) {
     const passive = isPassive(route, request)
     let wakeMs: number | undefined
     if (app.state !== 'running') {
-      if (app.ignored) throw appIgnored(app.name)
+      // An ignored app is never started by Paastis, but one starting elsewhere may be waited for.
+      if (app.ignored && !lifecycle.isWaking(app.name)) throw appIgnored(app.name)
       if (passive) {
         throw new PaastisError(503, 'APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, { 'retry-after': '60' })
       }
@@ -89,29 +92,30 @@ export function ensureAwake (fastify: FastifyInstance) {
       await wake(route)
       wakeMs = Math.round(performance.now() - waitedFrom)
     }
-    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive }
-    if (passive) return
-    registry.touch(app, clock.now())
-    registry.begin(app.name)
-    if (request.headers.upgrade !== undefined) {
-      // A websocket counts as a request in flight (the app is not stopped) until it closes.
-      request.raw.socket.once('close', () => {
-        registry.touch(app, clock.now())
-        registry.end(app.name)
-      })
-    }
+    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: exchange(reply, app, passive, wakeMs !== undefined) }
   }
-}
 
-/** onResponse: the request is over; its end counts as activity too (long downloads, streams). */
-export function requestDone (fastify: FastifyInstance) {
-  const { registry, clock, metrics } = fastify
-  return async function requestDoneHandler (request: FastifyRequest): Promise<void> {
-    const target = request.paastis
-    if (target === undefined) return
-    metrics.requests.count(target.app.name, target.wakeMs !== undefined)
-    if (target.passive || request.headers.upgrade !== undefined) return
-    registry.touch(target.app, clock.now())
-    registry.end(target.app.name)
+  /**
+   * Counts the exchange in flight from here to its one end, however it ends: the response
+   * finishes, the client aborts, the app resets, a timeout fires, a websocket closes.
+   */
+  function exchange (reply: FastifyReply, app: AppRecord, passive: boolean, waited: boolean): () => void {
+    let ended = false
+    const end = (): void => {
+      if (ended) return
+      ended = true
+      metrics.requests.count(app.name, waited)
+      if (passive) return
+      registry.touch(app, clock.now())
+      registry.end(app.name)
+    }
+    if (!passive) {
+      registry.touch(app, clock.now())
+      registry.begin(app.name)
+    }
+    reply.raw.once('finish', end).once('close', end)
+    // The client may have left while its app woke up: its close was before the listener.
+    if (reply.raw.destroyed) end()
+    return end
   }
 }

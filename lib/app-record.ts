@@ -29,8 +29,10 @@ export interface AppRecord {
   ignored: boolean
   /** The patterns of the rules that shaped this app, in the order they applied. */
   rules: string[]
-  /** The Host key whose rules shaped the record, when it came from a request. */
-  ruleKey?: string
   /** Why the last start failed. */
   lastError?: string
+  /** Consecutive failed wakes; a success resets it. */
+  failedWakes?: number
+  /** Epoch milliseconds before which a request does not try to wake the app again. */
+  nextWakeAt?: number
 }

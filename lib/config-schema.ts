@@ -52,9 +52,21 @@ export const envSchema = {
     METRICS_PUBLIC: { type: 'boolean', default: false },
     PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
     WAKE_TIMEOUT: { ...duration, default: '2m' },
+    WAKE_FAILURE_BACKOFF: { ...duration, default: '10s' },
+    WAKE_FAILURE_BACKOFF_MAX: { ...duration, default: '10m' },
     PROXY_CONNECTIONS: { type: 'integer', minimum: 1, default: 128 },
     PROXY_PIPELINING: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
     PROXY_KEEP_ALIVE_TIMEOUT: { ...duration, default: '60s' },
+    TRUST_PROXY: { ...text, default: 'false' },
+    MAX_CONNECTIONS: { type: 'integer', minimum: 1 },
+    CLIENT_HEADERS_TIMEOUT: { ...duration, default: '10s' },
+    CLIENT_BODY_TIMEOUT: { ...duration, default: '30s' },
+    CLIENT_REQUEST_TIMEOUT: { ...duration, default: '5m' },
+    PROXY_CONNECT_TIMEOUT: { ...duration, default: '10s' },
+    PROXY_RESPONSE_TIMEOUT: { ...duration, default: '60s' },
+    PROXY_BODY_TIMEOUT: { ...duration, default: '60s' },
+    PROXY_REQUEST_BUFFER_SIZE: { type: 'integer', minimum: 0, default: 65536 },
+    WEBSOCKET_PING_INTERVAL: { ...duration, default: '30s' },
     WAKE_STRATEGY: { type: 'string', enum: ['hold', 'page'], default: 'hold' },
     WAKE_MAX_PENDING: { type: 'integer', minimum: 1, default: 1000 },
     COMMAND_STOP_GRACE_PERIOD: { ...duration, default: '10s' },
@@ -111,9 +123,21 @@ export interface Env {
   METRICS_PUBLIC: boolean
   PAASTIS_CONFIG_FILE: string
   WAKE_TIMEOUT: string
+  WAKE_FAILURE_BACKOFF: string
+  WAKE_FAILURE_BACKOFF_MAX: string
   PROXY_CONNECTIONS: number
   PROXY_PIPELINING: number
   PROXY_KEEP_ALIVE_TIMEOUT: string
+  TRUST_PROXY: string
+  MAX_CONNECTIONS?: number
+  CLIENT_HEADERS_TIMEOUT: string
+  CLIENT_BODY_TIMEOUT: string
+  CLIENT_REQUEST_TIMEOUT: string
+  PROXY_CONNECT_TIMEOUT: string
+  PROXY_RESPONSE_TIMEOUT: string
+  PROXY_BODY_TIMEOUT: string
+  PROXY_REQUEST_BUFFER_SIZE: number
+  WEBSOCKET_PING_INTERVAL: string
   WAKE_STRATEGY: 'hold' | 'page'
   WAKE_MAX_PENDING: number
   COMMAND_STOP_GRACE_PERIOD: string

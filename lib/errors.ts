@@ -31,6 +31,19 @@ export const appIgnored = (name: string): PaastisError =>
 /** A wake that did not succeed, for requests and admin calls alike. */
 export function wakeError (err: WakeError): PaastisError {
   if (err.reason === 'unknown') return unknownApp(err.app)
-  if (err.reason === 'timeout') return new PaastisError(503, 'WAKE_TIMEOUT', err.message, { 'retry-after': '30' })
-  return new PaastisError(503, 'WAKE_FAILED', err.message, { 'retry-after': '10' })
+  const retryAfter = String(Math.max(1, Math.ceil((err.retryAfterMs ?? (err.reason === 'timeout' ? 30_000 : 10_000)) / 1000)))
+  if (err.reason === 'timeout') return new PaastisError(503, 'WAKE_TIMEOUT', err.message, { 'retry-after': retryAfter })
+  if (err.reason === 'backoff') return new PaastisError(503, 'WAKE_BACKOFF', err.message, { 'retry-after': retryAfter })
+  return new PaastisError(503, 'WAKE_FAILED', err.message, { 'retry-after': retryAfter })
 }
+
+/** The app was believed running but nothing answered, or it closed the connection. */
+export const appUnreachable = (name: string, why: string): PaastisError =>
+  new PaastisError(502, 'APP_UNREACHABLE', `${name} did not answer: ${why}`, { 'retry-after': '5' })
+
+/** The app took longer than the proxy's timeouts to connect or answer. */
+export const appTimeout = (name: string, why: string): PaastisError =>
+  new PaastisError(504, 'APP_TIMEOUT', `${name} did not answer in time: ${why}`)
+
+export const clientTimeout = (why: string): PaastisError =>
+  new PaastisError(408, 'CLIENT_TIMEOUT', `The request was not received in time: ${why}`)

@@ -1,8 +1,9 @@
-// Host header → app. Exact hosts declared by the rules (`hosts`, `aliases`) come first; otherwise
-// the first label of the Host is the app key (`my-app.proxy.example.com` → `my-app`) and the
-// rules may map the key to another app name. A Host that names no known app is answered without
-// touching the provider or growing any table: only hosts of known apps are cached, and the
-// cache is bounded.
+// Host header → app: a pure lookup that never writes a record. Exact hosts declared by the rules
+// (`hosts`, `aliases`) come first; otherwise the first label of the Host is the app key
+// (`my-app.proxy.example.com` → `my-app`) and the rules may map the key to another app name.
+// A Host that names no known app costs one bounded key (a DNS label: 63 characters) run through
+// the rules' patterns (refused at load if they can backtrack catastrophically), is answered
+// without touching the provider, and is remembered in a bounded negative cache.
 import type { AppRecord } from './app-record'
 import type { Registry } from './registry'
 import type { Resolution, Rules } from './rules'
@@ -10,7 +11,7 @@ import type { Resolution, Rules } from './rules'
 export interface AppRoute {
   kind: 'app'
   record: AppRecord
-  /** The rules' options for the app as reached through this host. */
+  /** The rules' options for the app (from its own name, whatever the host). */
   policy: Resolution
   /** A whitelisted alias: proxied when the app runs, never wakes it, never counts as activity. */
   whitelisted: boolean
@@ -24,6 +25,9 @@ const BAD_HOST: Route = { kind: 'bad-host' }
 
 export class HostRouter {
   private readonly cache = new Map<string, AppRoute>()
+  /** App keys known to name no app, valid while the registry's set of names is unchanged. */
+  private readonly unknown = new Set<string>()
+  private unknownVersion = -1
   private readonly exact: Map<string, { app: string, whitelisted: boolean }>
 
   constructor (
@@ -34,8 +38,14 @@ export class HostRouter {
     this.exact = rules.exactHosts()
   }
 
+  /** Hosts of known apps remembered. */
   get cachedHosts (): number {
     return this.cache.size
+  }
+
+  /** App keys remembered as naming no app. */
+  get cachedUnknownKeys (): number {
+    return this.unknown.size
   }
 
   route (host: string | undefined): Route {
@@ -53,20 +63,18 @@ export class HostRouter {
     const hostname = (match[1] + match[2]).toLowerCase()
     const exact = this.exact.get(hostname)
     const key = exact?.app ?? match[1].toLowerCase()
-    const policy = this.rules.resolve(key)
-    const record = this.registry.get(policy.name)
-    if (record === undefined) return { kind: 'unknown', key }
-    if (policy.name !== key && record.ruleKey !== key) {
-      // Reached through a renaming rule: that rule's options are the app's.
-      record.ruleKey = key
-      record.rules = policy.rules
-      record.linkedApps = policy.linkedApps
-      if (policy.maxIdleTimeMs !== undefined) record.maxIdleTimeMs = policy.maxIdleTimeMs
-      record.ignored ||= policy.ignore
-      // Once per host, not per request: other replicas learn the app's options too.
-      this.registry.save(record).catch(() => {})
+    if (this.unknownVersion !== this.registry.namesVersion) {
+      this.unknown.clear()
+      this.unknownVersion = this.registry.namesVersion
     }
-    const route: AppRoute = { kind: 'app', record, policy, whitelisted: exact?.whitelisted ?? false }
+    if (this.unknown.has(key)) return { kind: 'unknown', key }
+    const record = this.registry.get(exact?.app ?? this.rules.nameFor(key))
+    if (record === undefined) {
+      if (this.unknown.size >= this.maxCached) this.unknown.clear()
+      this.unknown.add(key)
+      return { kind: 'unknown', key }
+    }
+    const route: AppRoute = { kind: 'app', record, policy: this.rules.policyFor(record.name), whitelisted: exact?.whitelisted ?? false }
     if (this.cache.size >= this.maxCached) this.cache.clear()
     this.cache.set(host, route)
     return route

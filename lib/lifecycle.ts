@@ -13,10 +13,10 @@ import { DEFAULT_PROBE, probe } from './probe'
 import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
 
-export type WakeFailure = 'unknown' | 'timeout' | 'failed'
+export type WakeFailure = 'unknown' | 'timeout' | 'failed' | 'backoff'
 
 export class WakeError extends Error {
-  constructor (readonly app: string, readonly reason: WakeFailure, message: string) {
+  constructor (readonly app: string, readonly reason: WakeFailure, message: string, readonly retryAfterMs?: number) {
     super(message)
     this.name = 'WakeError'
   }
@@ -48,6 +48,10 @@ export interface LifecycleOptions {
   /** The rules' wake options of an app (probe, timeout); defaults apply where they say nothing. */
   wakeOptionsFor: (app: AppRecord) => WakeOptions
   wakeTimeoutMs: number
+  /** After a failed wake the app is left alone this long, doubled at each further failure... */
+  wakeBackoffMs?: number
+  /** ...up to this. */
+  wakeBackoffMaxMs?: number
   /** How long a stop waits for requests in flight to finish. */
   drainTimeoutMs?: number
   /** Cross-replica locks (Redis); one process needs none. */
@@ -60,6 +64,7 @@ const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
 export class Lifecycle {
   private readonly waking = new Map<string, Promise<WakeResult>>()
   private readonly stopping = new Map<string, Promise<StopResult>>()
+  private readonly suspected = new Map<string, Promise<boolean>>()
 
   constructor (private readonly options: LifecycleOptions) {}
 
@@ -68,10 +73,20 @@ export class Lifecycle {
     return this.waking.has(name) || this.stopping.has(name)
   }
 
-  /** Starts the app and waits until it answers; every concurrent caller shares one start. */
-  wake (name: string, cause: string): Promise<WakeResult> {
+  /** True while a start (or the adoption of an app started elsewhere) is under way. */
+  isWaking (name: string): boolean {
+    return this.waking.has(name)
+  }
+
+  /**
+   * Starts the app and waits until it answers; every concurrent caller shares one start. After a
+   * failed wake the app is left alone for a growing backoff, unless `force` (an admin's start).
+   */
+  wake (name: string, cause: string, force = false): Promise<WakeResult> {
     const pending = this.waking.get(name)
     if (pending !== undefined) return pending
+    const backoff = this.backoffLeft(name)
+    if (backoff !== undefined && !force) return Promise.reject(backoff)
     const wake = this.runWake(name, cause).finally(() => this.waking.delete(name))
     this.waking.set(name, wake)
     return wake
@@ -89,28 +104,109 @@ export class Lifecycle {
     return stop
   }
 
+  /** The error of a wake refused because the last ones failed, while their backoff lasts. */
+  private backoffLeft (name: string): WakeError | undefined {
+    const record = this.options.registry.get(name)
+    if (record?.state !== 'failed' || record.nextWakeAt === undefined) return undefined
+    const left = record.nextWakeAt - this.options.clock.now()
+    if (left <= 0) return undefined
+    const why = record.lastError ?? `${name} could not be started`
+    return new WakeError(name, 'backoff', `${why} (${record.failedWakes ?? 1} failed wakes in a row; next try in ${Math.ceil(left / 1000)} s)`, left)
+  }
+
+  /** The backoff after `failures` consecutive failed wakes. */
+  private backoffMs (failures: number): number {
+    const base = this.options.wakeBackoffMs ?? 10_000
+    const max = this.options.wakeBackoffMaxMs ?? 600_000
+    return Math.min(max, base * 2 ** Math.min(30, failures - 1))
+  }
+
   /**
-   * What discovery saw at the provider. An app started outside Paastis gets a fresh grace period
-   * (then is stopped when idle like any other); one stopped outside is marked stopped.
+   * A request found an app believed running refusing connections (a crash, an OOM kill, a
+   * deploy): one probe tells whether it is down; then it is marked stopped, so that the next
+   * request wakes it again instead of reading errors until the next check. Resolves true when
+   * the app was found down.
+   */
+  suspect (name: string): Promise<boolean> {
+    const pending = this.suspected.get(name)
+    if (pending !== undefined) return pending
+    const check = this.runSuspect(name).finally(() => this.suspected.delete(name))
+    this.suspected.set(name, check)
+    return check
+  }
+
+  private async runSuspect (name: string): Promise<boolean> {
+    const { registry, events, log } = this.options
+    const record = registry.get(name)
+    if (record?.state !== 'running' || record.upstream === undefined || this.isBusy(name)) return false
+    const spec = this.options.wakeOptionsFor(record).ping ?? DEFAULT_PROBE
+    if (await probe(record.upstream, spec, PROBE_TIMEOUT_MS)) return false
+    if (record.state !== 'running' || this.isBusy(name)) return false
+    record.state = 'stopped'
+    await registry.save(record)
+    const message = 'its address refused connections and it failed its readiness probe'
+    events.record({ app: name, type: 'unreachable', cause: 'request', message })
+    log.warn({ app: name }, `${name} is down: ${message}`)
+    return true
+  }
+
+  /**
+   * What discovery saw at the provider. An app started outside Paastis is watched until it
+   * passes its probe, then gets a fresh grace period (and is stopped when idle like any other);
+   * one stopped outside is marked stopped.
    */
   async observe (record: AppRecord, seen: ProviderApp): Promise<void> {
-    const { registry, events, clock } = this.options
+    const { registry, events } = this.options
     let changed = record.upstream !== seen.upstream || record.region !== seen.region || record.providerId !== seen.providerId
     record.upstream = seen.upstream
     record.region = seen.region
     record.providerId = seen.providerId
     record.owner = seen.owner
-    if (seen.state === 'running' && record.state !== 'running') {
-      record.state = 'running'
-      record.lastActivityAt = clock.now()
-      events.record({ app: record.name, type: 'started_outside', cause: 'scheduler' })
-      changed = true
+    if (seen.state === 'running' && record.state !== 'running' && record.state !== 'failed') {
+      // Running for the proxy only once it answers its probe, whoever started it.
+      if (changed) await registry.save(record)
+      this.adopt(record.name)
+      return
     } else if (seen.state === 'stopped' && record.state !== 'stopped' && record.state !== 'failed') {
       record.state = 'stopped'
       events.record({ app: record.name, type: 'stopped_outside', cause: 'scheduler' })
       changed = true
     }
     if (changed) await registry.save(record)
+  }
+
+  /** An app started outside Paastis: watched until it passes its probe, like a wake of ours. */
+  private adopt (name: string): void {
+    if (this.isBusy(name)) return
+    const adoption = this.runAdopt(name).finally(() => this.waking.delete(name))
+    this.waking.set(name, adoption)
+    adoption.catch(() => {}) // recorded as an event
+  }
+
+  private async runAdopt (name: string): Promise<WakeResult> {
+    const { registry, events, clock, log } = this.options
+    const record = registry.get(name)
+    if (record === undefined) throw new WakeError(name, 'unknown', `no app named "${name}"`)
+    const begin = performance.now()
+    const wakeOptions = this.options.wakeOptionsFor(record)
+    const timeoutMs = wakeOptions.wakeTimeoutMs ?? this.options.wakeTimeoutMs
+    const previous = record.state
+    record.state = 'starting'
+    await registry.save(record)
+    try {
+      await this.waitReady(record, wakeOptions, begin + timeoutMs, timeoutMs)
+    } catch (err) {
+      // Paastis did not start it: it is left as the provider has it, and checked again next time.
+      record.state = previous === 'starting' ? 'unknown' : previous
+      await registry.save(record)
+      log.info({ app: name }, `${name} runs at the provider but does not answer: ${(err as Error).message}`)
+      throw err
+    }
+    record.state = 'running'
+    record.lastActivityAt = clock.now()
+    await registry.save(record)
+    events.record({ app: name, type: 'started_outside', cause: 'scheduler' })
+    return { ...ALREADY_RUNNING, totalMs: Math.round(performance.now() - begin) }
   }
 
   private async runWake (name: string, cause: string): Promise<WakeResult> {
@@ -180,14 +276,22 @@ export class Lifecycle {
       readyMs = performance.now() - readyFrom
     } catch (err) {
       const reason: WakeFailure = err instanceof WakeError ? err.reason : 'failed'
-      const message = `${name} could not be started: ${(err as Error).message}`
+      let message = `${name} could not be started: ${(err as Error).message}`
+      // Half-started is the worst state: the next check would find it alive and unready.
+      const stopped = await this.stopHalfStarted(record)
+      message += stopped === true ? '; what was started is stopped again' : `; stopping what was started failed too: ${stopped}`
       record.state = 'failed'
       record.lastError = message
+      record.failedWakes = (record.failedWakes ?? 0) + 1
+      const backoffMs = this.backoffMs(record.failedWakes)
+      record.nextWakeAt = this.options.clock.now() + backoffMs
       await registry.save(record)
-      events.record({ app: name, type: 'start_failed', cause, reason, message })
-      log.warn({ app: name, cause, reason }, message)
-      throw new WakeError(name, reason, message)
+      events.record({ app: name, type: 'start_failed', cause, reason, message: `${message} (next try in ${Math.round(backoffMs / 1000)} s at the earliest)` })
+      log.warn({ app: name, cause, reason, failedWakes: record.failedWakes }, message)
+      throw new WakeError(name, reason, message, backoffMs)
     }
+    delete record.failedWakes
+    delete record.nextWakeAt
 
     const totalMs = Math.round(performance.now() - begin)
     record.state = 'running'
@@ -198,6 +302,17 @@ export class Lifecycle {
     log.info({ app: name, cause, ...result }, 'app woke up')
     void hooks.run('after-start', record)
     return result
+  }
+
+  /** true once stopped, or why the stop failed. */
+  private async stopHalfStarted (record: AppRecord): Promise<true | string> {
+    try {
+      const formation = await this.options.provider.stop(record)
+      if (formation !== undefined && Object.values(formation).some((amount) => amount > 0)) record.formation = formation
+      return true
+    } catch (err) {
+      return (err as Error).message
+    }
   }
 
   private wakeLinked (linked: string, parent: string): void {

@@ -2,6 +2,7 @@
 // A broken file stops start-up with the file, the line and the reason; unknown keys only warn.
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import safeRegex from 'safe-regex2'
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { DURATION_PATTERN, parseDuration } from './duration'
 import type { ProbeSpec } from './probe'
@@ -45,6 +46,7 @@ const APP_KEYS = new Set(['name', 'run', 'port', 'upstream', 'cwd', 'env', 'star
 const TOP_KEYS = new Set(['rules', 'apps'])
 const APP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 const DURATION_RE = new RegExp(DURATION_PATTERN)
+const MAX_PATTERN_LENGTH = 1000
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -107,12 +109,7 @@ function readRule (reader: Reader, raw: Json, index: number): Rule {
   reader.warnUnknown(value, RULE_KEYS, at)
   const pattern = reader.string(value.pattern, [...at, 'pattern'])
   if (pattern === undefined) reader.fail([...at, 'pattern'], 'is required')
-  let regex: RegExp
-  try {
-    regex = new RegExp(pattern)
-  } catch (err) {
-    reader.fail([...at, 'pattern'], `invalid regular expression: ${(err as Error).message}`)
-  }
+  const regex = readRegex(reader, pattern, [...at, 'pattern']) as RegExp
   const rule: Rule = { pattern, regex, wake: readWakeOptions(reader, value, at) }
   const appName = reader.string(value.app_name, [...at, 'app_name'])
   if (appName !== undefined) rule.appName = appName
@@ -138,14 +135,26 @@ function readRule (reader: Reader, raw: Json, index: number): Rule {
   return rule
 }
 
+/**
+ * Rule patterns and user-agent patterns run on what strangers send: one that can backtrack
+ * catastrophically (nested quantifiers, such as `(a+)*`) would let a single request freeze
+ * Paastis, so it is refused here, with the way out.
+ */
 function readRegex (reader: Reader, value: Json | undefined, at: Array<string | number>): RegExp | undefined {
   const source = reader.string(value, at)
   if (source === undefined) return undefined
+  if (source.length > MAX_PATTERN_LENGTH) reader.fail(at, `is longer than ${MAX_PATTERN_LENGTH} characters`)
+  let regex: RegExp
   try {
-    return new RegExp(source)
+    regex = new RegExp(source)
   } catch (err) {
     reader.fail(at, `invalid regular expression: ${(err as Error).message}`)
   }
+  if (!safeRegex(regex)) {
+    reader.fail(at, `"${source}" can backtrack catastrophically (a quantifier inside a repeated group): ` +
+      'a long Host could freeze Paastis. Rewrite it without nested repetition, e.g. ^[a-z0-9-]*-preview$ instead of ^([a-z0-9]+-?)*-preview$')
+  }
+  return regex
 }
 
 function readDuration (reader: Reader, value: Json | undefined, at: Array<string | number>): number | undefined {

@@ -2,6 +2,7 @@
 // every managed app idle for longer than its limit. One failing app never aborts the tick.
 import type { Provider, ProviderApp } from '../providers/provider'
 import type { AppRecord } from './app-record'
+import { idleDeadline } from './idle'
 import type { Clock } from './clock'
 import type { EventLog } from './events'
 import type { Lifecycle, StopResult } from './lifecycle'
@@ -76,7 +77,7 @@ export class Reconciler {
   /** A record for an app seen for the first time, shaped by the rules matching its name. */
   newRecord (app: ProviderApp): AppRecord {
     const { rules, clock, defaultMaxIdleTimeMs, ignoredApps } = this.options
-    const resolution = rules.resolve(app.name)
+    const resolution = rules.policyFor(app.name)
     return {
       name: app.name,
       provider: this.options.provider.name,
@@ -126,14 +127,10 @@ export class Reconciler {
   async sweep (concurrency = 4): Promise<string[]> {
     const { registry, lifecycle, clock, log } = this.options
     const now = clock.now()
-    const due = registry.list().filter((record) =>
-      // `unknown`: the provider's listing does not say (Heroku); a stop is harmless and tells.
-      (record.state === 'running' || record.state === 'failed' || record.state === 'unknown') &&
-      !record.ignored &&
-      record.maxIdleTimeMs !== null &&
-      now - record.lastActivityAt >= record.maxIdleTimeMs &&
-      registry.inflightCount(record.name) === 0 &&
-      !lifecycle.isBusy(record.name))
+    const due = registry.list().filter((record) => {
+      const deadline = idleDeadline(record)
+      return deadline !== null && now >= deadline && registry.inflightCount(record.name) === 0 && !lifecycle.isBusy(record.name)
+    })
     const stopped: string[] = []
     const queue = [...due]
     const worker = async (): Promise<void> => {

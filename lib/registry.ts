@@ -9,12 +9,15 @@ export class Registry {
   private readonly inflight = new Map<string, number>()
   /** Records changed here while the store did not answer: written first when it is back. */
   private readonly unsaved = new Set<string>()
+  /** Bumped whenever an app name appears or disappears (negative caches depend on it). */
+  namesVersion = 0
 
   constructor (readonly store: RegistryStore) {}
 
   /** Loads what the store remembers (records survive a restart with a persistent store). */
   async load (): Promise<void> {
     for (const record of await this.store.all()) this.apps.set(record.name, record)
+    this.namesVersion++
   }
 
   get (name: string): AppRecord | undefined {
@@ -41,6 +44,7 @@ export class Registry {
     const local = this.apps.get(stored.name)
     if (local === undefined) {
       this.apps.set(stored.name, stored)
+      this.namesVersion++
       return stored
     }
     const lastActivityAt = Math.max(local.lastActivityAt, stored.lastActivityAt)
@@ -52,7 +56,7 @@ export class Registry {
   async refresh (name: string): Promise<AppRecord | undefined> {
     const stored = await this.store.get(name)
     if (stored === undefined) {
-      this.apps.delete(name)
+      if (this.apps.delete(name)) this.namesVersion++
       return undefined
     }
     return this.merge(stored)
@@ -75,10 +79,12 @@ export class Registry {
   /** Another replica cleared the shared registry. */
   forgetAll (): void {
     this.apps.clear()
+    this.namesVersion++
   }
 
   /** Keeps the record; if the store does not answer, it is written at the next sync. */
   async save (record: AppRecord): Promise<void> {
+    if (this.apps.get(record.name) !== record) this.namesVersion++
     this.apps.set(record.name, record)
     try {
       await this.store.put(record)
@@ -90,12 +96,14 @@ export class Registry {
 
   async remove (name: string): Promise<void> {
     this.apps.delete(name)
+    this.namesVersion++
     this.inflight.delete(name)
     await this.store.delete(name)
   }
 
   async clear (): Promise<void> {
     this.apps.clear()
+    this.namesVersion++
     await this.store.clear()
   }
 

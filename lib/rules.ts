@@ -33,6 +33,7 @@ export interface Rule {
   wake: WakeOptions
 }
 
+/** What the rules say of one app: computed from its own name, once, whichever Host reached it. */
 export interface Resolution {
   /** The app's name at the provider. */
   name: string
@@ -45,28 +46,86 @@ export interface Resolution {
 }
 
 /** Replaces `$1`…`$n` with the match's groups; `$12` is group 12, never group 1 then "2". */
-export function interpolate (template: string, match: RegExpExecArray): string {
+export function interpolate (template: string, groups: ArrayLike<string | undefined>): string {
   return template.replace(/\$(\d+)/g, (whole, index: string) => {
-    const group = match[Number(index)]
+    const group = groups[Number(index)]
     return group === undefined ? whole : group
   })
 }
 
-export class Rules {
-  constructor (readonly rules: readonly Rule[] = []) {}
+function escapeRegex (text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
 
-  resolve (key: string): Resolution {
-    const resolution: Resolution = { name: key, linkedApps: [], ignore: false, rules: [], wake: {} }
+/**
+ * `renamed-app-pr$1-$2` → a regex that recognises the names the template makes, and gives back
+ * the groups that made them: the renaming rule's options then apply to the app it names.
+ */
+function templateMatcher (template: string): (name: string) => Array<string | undefined> | null {
+  const seen = new Set<string>()
+  const source = template.split(/(\$\d+)/).map((part) => {
+    const group = /^\$(\d+)$/.exec(part)?.[1]
+    if (group === undefined) return escapeRegex(part)
+    if (seen.has(group)) return `\\k<g${group}>`
+    seen.add(group)
+    return `(?<g${group}>.+?)`
+  }).join('')
+  const regex = new RegExp(`^${source}$`)
+  return (name) => {
+    const match = regex.exec(name)
+    if (match === null) return null
+    const groups: Array<string | undefined> = [name]
+    for (const [key, value] of Object.entries(match.groups ?? {})) groups[Number(key.slice(1))] = value
+    return groups
+  }
+}
+
+/** The groups with which a rule applies to the app `name`, or null when it does not. */
+type RuleMatcher = (name: string) => ArrayLike<string | undefined> | null
+
+export class Rules {
+  private readonly matchers: RuleMatcher[]
+  private readonly policies = new Map<string, Resolution>()
+
+  constructor (readonly rules: readonly Rule[] = []) {
+    // A rule without app_name applies to the apps its pattern matches; a renaming rule, to the
+    // apps its app_name names.
+    this.matchers = rules.map((rule) => rule.appName === undefined ? (name) => rule.regex.exec(name) : templateMatcher(rule.appName))
+  }
+
+  /**
+   * The app a Host key routes to, with the original Paastis' semantics: every rule whose
+   * (unanchored) pattern matches the key applies in file order, the last `app_name` wins.
+   */
+  nameFor (key: string): string {
+    let name = key
     for (const rule of this.rules) {
+      if (rule.appName === undefined) continue
       const match = rule.regex.exec(key)
-      if (match === null) continue
+      if (match !== null) name = interpolate(rule.appName, match)
+    }
+    return name
+  }
+
+  /** The policy of the app `name`: each key set by the last rule that applies to it. */
+  policyFor (name: string): Resolution {
+    const cached = this.policies.get(name)
+    if (cached !== undefined) return cached
+    const resolution: Resolution = { name, linkedApps: [], ignore: false, rules: [], wake: {} }
+    this.rules.forEach((rule, i) => {
+      const groups = this.matchers[i](name)
+      if (groups === null) return
       resolution.rules.push(rule.pattern)
-      if (rule.appName !== undefined) resolution.name = interpolate(rule.appName, match)
       if (rule.maxIdleTimeMs !== undefined) resolution.maxIdleTimeMs = rule.maxIdleTimeMs
-      if (rule.linkedApps !== undefined) resolution.linkedApps = rule.linkedApps.map((app) => interpolate(app, match))
+      if (rule.linkedApps !== undefined) {
+        // A group the app's name does not give cannot name a linked app.
+        resolution.linkedApps = rule.linkedApps.map((app) => interpolate(app, groups)).filter((app) => !/\$\d/.test(app))
+      }
       if (rule.ignore !== undefined) resolution.ignore = rule.ignore
       Object.assign(resolution.wake, rule.wake)
-    }
+    })
+    // Only names of apps the provider lists are asked for: bounded by the registry.
+    this.policies.set(name, resolution)
     return resolution
   }
 

@@ -6,14 +6,28 @@ import { commaList, envSchema, type Env } from '../lib/config-schema'
 import { parseDuration, parseFiniteDuration } from '../lib/duration'
 import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
 import type { AppOptions } from '../app'
+import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
+import { defaultMaxConnections } from '../lib/connection-limit'
 
 /** The configuration in the units the services use. */
 export interface Settings {
   defaultMaxIdleTimeMs: number | null
   ignoredApps: Set<string>
   wakeTimeoutMs: number
+  wakeBackoffMs: number
+  wakeBackoffMaxMs: number
   hooksTimeoutMs: number
   commandStopGraceMs: number
+  clientHeadersTimeoutMs: number
+  clientBodyTimeoutMs: number
+  clientRequestTimeoutMs: number
+  proxyConnectTimeoutMs: number
+  proxyResponseTimeoutMs: number
+  proxyBodyTimeoutMs: number
+  websocketPingIntervalMs: number
+  maxConnections: number
+  /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
+  trustPeer: TrustPeer
   /** The admin API exists only with a token. */
   adminToken: string | undefined
   file: PaastisFile
@@ -33,11 +47,22 @@ export class ConfigError extends Error {
   }
 }
 
-function duration (env: Env, name: 'WAKE_TIMEOUT' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD'): number {
+type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' | 'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' |
+  'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' | 'PROXY_BODY_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL'
+
+function duration (env: Env, name: DurationName): number {
   try {
     return parseFiniteDuration(env[name], 's')
   } catch (err) {
     throw new ConfigError(`${name}: ${(err as Error).message}`)
+  }
+}
+
+function trustProxy (value: string): TrustPeer {
+  try {
+    return parseTrustProxy(value)
+  } catch (err) {
+    throw new ConfigError(`TRUST_PROXY: ${(err as Error).message} (expected true, false, a hop count, or addresses and CIDRs)`)
   }
 }
 
@@ -62,8 +87,19 @@ export default fp(async function config (fastify: FastifyInstance, opts: AppOpti
     defaultMaxIdleTimeMs: parseDuration(env.START_AND_STOP_MAX_IDLE_TIME),
     ignoredApps: new Set(commaList(env.REGISTRY_IGNORED_APPS)),
     wakeTimeoutMs: duration(env, 'WAKE_TIMEOUT'),
+    wakeBackoffMs: duration(env, 'WAKE_FAILURE_BACKOFF'),
+    wakeBackoffMaxMs: duration(env, 'WAKE_FAILURE_BACKOFF_MAX'),
     hooksTimeoutMs: duration(env, 'HOOKS_TIMEOUT'),
     commandStopGraceMs: duration(env, 'COMMAND_STOP_GRACE_PERIOD'),
+    clientHeadersTimeoutMs: duration(env, 'CLIENT_HEADERS_TIMEOUT'),
+    clientBodyTimeoutMs: duration(env, 'CLIENT_BODY_TIMEOUT'),
+    clientRequestTimeoutMs: duration(env, 'CLIENT_REQUEST_TIMEOUT'),
+    proxyConnectTimeoutMs: duration(env, 'PROXY_CONNECT_TIMEOUT'),
+    proxyResponseTimeoutMs: duration(env, 'PROXY_RESPONSE_TIMEOUT'),
+    proxyBodyTimeoutMs: duration(env, 'PROXY_BODY_TIMEOUT'),
+    websocketPingIntervalMs: duration(env, 'WEBSOCKET_PING_INTERVAL'),
+    maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
+    trustPeer: trustProxy(env.TRUST_PROXY),
     adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,
     file
   })

@@ -17,7 +17,9 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     clock: fastify.clock,
     log: fastify.log.child({ component: 'lifecycle' }),
     wakeTimeoutMs: fastify.settings.wakeTimeoutMs,
+    wakeBackoffMs: fastify.settings.wakeBackoffMs,
+    wakeBackoffMaxMs: fastify.settings.wakeBackoffMaxMs,
     locks: fastify.locks,
-    wakeOptionsFor: (app) => fastify.rules.resolve(app.ruleKey ?? app.name).wake
+    wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake
   }))
 }, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock', 'rules'] })

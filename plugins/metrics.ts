@@ -5,11 +5,17 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { APP_STATES } from '../lib/app-record'
 import type { PaastisEvent } from '../lib/events'
+import type { ForwardFailure } from '../lib/forwarder'
 import { PROVIDER_OPERATIONS } from '../providers/provider'
 
 export class RequestCounters {
   readonly proxied = new Map<string, number>()
+  readonly failures = new Map<ForwardFailure, number>()
   waited = 0
+
+  failed (failure: ForwardFailure): void {
+    this.failures.set(failure, (this.failures.get(failure) ?? 0) + 1)
+  }
 
   count (app: string, waited: boolean): void {
     this.proxied.set(app, (this.proxied.get(app) ?? 0) + 1)
@@ -57,6 +63,16 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     collect () {
       this.reset()
       this.inc(requests.waited)
+    }
+  })
+  new Counter({
+    name: 'paastis_proxy_failures_total',
+    help: 'Proxied exchanges that did not end normally, by failure (client_aborted, upstream_refused, upstream_timeout, ...)',
+    labelNames: ['failure'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const [failure, count] of requests.failures) this.inc({ failure }, count)
     }
   })
   for (const [name, help, field] of [

@@ -1,44 +1,118 @@
-// The catch-all: every request that is not for the admin API is proxied by vhost.
-import httpProxy from '@fastify/http-proxy'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { IncomingHttpHeaders } from 'node:http'
-import { ensureAwake, requestDone } from '../hooks/ensure-awake'
-import { parseFiniteDuration } from '../lib/duration'
+// The catch-all: every request that is not for the admin API is proxied by vhost, whatever its
+// method, once the ensure-awake preHandler has found its app running.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { METHODS } from 'node:http'
+import type { Socket } from 'node:net'
+import { appTimeout, appUnreachable, clientTimeout, type PaastisError } from '../lib/errors'
+import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '../lib/forward-headers'
+import type { ForwardError } from '../lib/forwarder'
+import { ensureAwake, type ProxyTarget } from '../hooks/ensure-awake'
+import { sendContinue, upgradeOf } from '../plugins/connections'
 
-/** Paastis's own headers never reach an app; an app's `Authorization` is its own business. */
-const PAASTIS_HEADERS = ['paastisproxytarget', 'paastisproxysystemapitoken']
+/** Every method Node's parser accepts, but CONNECT (tunnels are no reverse proxy's business). */
+export const PROXIED_METHODS = METHODS.filter((method) => method !== 'CONNECT')
 
-function forwardHeaders (request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  for (const name of PAASTIS_HEADERS) delete headers[name]
-  const previous = request.headers['x-forwarded-for']
-  headers['x-forwarded-for'] = previous === undefined ? request.ip : `${String(previous)}, ${request.ip}`
-  headers['x-forwarded-host'] = request.headers.host
-  headers['x-forwarded-proto'] = request.protocol
-  return headers
+/** Handshake headers of the client's websocket: the relay makes its own towards the app. */
+const WEBSOCKET_HANDSHAKE = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']
+
+function clientView (request: FastifyRequest, trust: (address: string) => boolean): ClientView {
+  const socket = request.raw.socket as Socket | undefined
+  const address = socket?.remoteAddress ?? ''
+  return {
+    address,
+    trusted: trust(address),
+    host: request.headers.host,
+    protocol: (socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
+  }
+}
+
+function errorFor (app: string, err: ForwardError): PaastisError | undefined {
+  switch (err.failure) {
+    case 'client_aborted': return undefined
+    case 'client_timeout': return clientTimeout(err.message)
+    case 'upstream_connect_timeout':
+    case 'upstream_timeout': return appTimeout(app, err.message)
+    default: return appUnreachable(app, err.message)
+  }
 }
 
 export default async function proxy (fastify: FastifyInstance): Promise<void> {
-  fastify.addHook('onResponse', requestDone(fastify))
-  await fastify.register(httpProxy, {
-    upstream: '',
-    config: { proxied: true },
-    // reply-from would log two lines per proxied request: the hot path stays quiet.
-    disableRequestLogging: !fastify.config.LOG_REQUESTS,
-    websocket: true,
-    // The connection pool to the apps (see BENCHMARKS.md for what each knob gives).
-    undici: {
-      connections: fastify.config.PROXY_CONNECTIONS,
-      pipelining: fastify.config.PROXY_PIPELINING,
-      keepAliveTimeout: parseFiniteDuration(fastify.config.PROXY_KEEP_ALIVE_TIMEOUT, 's')
-    },
-    preHandler: ensureAwake(fastify),
-    replyOptions: {
-      getUpstream: (request) => (request as FastifyRequest).paastis?.upstream ?? '',
-      rewriteRequestHeaders: (request, headers) => forwardHeaders(request as FastifyRequest, headers),
-      rewriteHeaders: (headers, request) => {
-        const wakeMs = (request as FastifyRequest | undefined)?.paastis?.wakeMs
-        return wakeMs === undefined ? headers : { ...headers, 'x-paastis-wake': String(wakeMs) }
-      }
+  const { forwarder, websocketRelay, settings, metrics } = fastify
+  const log = fastify.log.child({ component: 'proxy' })
+  // While Paastis shuts down, answers close their connection, so that the drain can end.
+  let closing = false
+  fastify.addHook('preClose', async () => { closing = true })
+  // RFC 9110 §9: the method set is extensible; WebDAV, CalDAV and CardDAV apps need theirs.
+  for (const method of PROXIED_METHODS) {
+    if (!fastify.supportedMethods.includes(method)) fastify.addHttpMethod(method, { hasBody: true })
+  }
+  // The body is the app's: streamed as it comes, never parsed here.
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', (_request, _payload, done) => { done(null) })
+
+  function failed (request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, err: ForwardError, headersSent: boolean): void {
+    metrics.requests.failed(err.failure)
+    // One line, no stack: a stranger who aborts, or an app that died, must not flood the log.
+    const fields = { app: target.app.name, failure: err.failure, method: request.method }
+    if (err.failure === 'client_aborted') log.debug(fields, err.message)
+    else log.info(fields, err.message)
+    if (err.failure === 'upstream_refused') fastify.lifecycle.suspect(target.app.name)
+    const error = errorFor(target.app.name, err)
+    if (headersSent || error === undefined || reply.raw.destroyed) {
+      // A response cut off mid-way stays an aborted response, never a short 200.
+      if (!reply.sent) reply.hijack()
+      reply.raw.destroy()
+      return
     }
-  })
+    reply.send(error)
+  }
+
+  function forward (request: FastifyRequest, reply: FastifyReply): void {
+    const target = request.paastis as ProxyTarget
+    if (reply.raw.destroyed) {
+      // The client left while its app woke up: nothing to send.
+      reply.hijack()
+      return
+    }
+    const { origin, basePath } = forwarder.parse(target.upstream)
+    const headers = upstreamRequestHeaders(request.headers, clientView(request, settings.trustPeer))
+    const upgrade = upgradeOf(request.raw)
+    if (upgrade?.websocket === true) {
+      for (const name of WEBSOCKET_HANDSHAKE) delete headers[name]
+      websocketRelay.relay(request.raw, upgrade.socket, upgrade.head, {
+        url: origin.replace(/^http/, 'ws') + basePath + request.raw.url,
+        headers,
+        handshakeTimeoutMs: settings.proxyConnectTimeoutMs + settings.proxyResponseTimeoutMs
+      }, {
+        onAccept: () => { reply.hijack() },
+        onRefused: (statusCode, responseHeaders, body) => {
+          reply.code(statusCode).headers(clientResponseHeaders(responseHeaders)).send(body)
+        },
+        onError: (err) => { reply.send(appUnreachable(target.app.name, `the websocket could not be opened (${err.message})`)) },
+        onClose: () => { target.end() }
+      })
+      return
+    }
+    sendContinue(request.raw, reply.raw)
+    forwarder.forward(request.raw, reply.raw, { origin, basePath, headers, body: upgrade?.body }, {
+      onResponse: (statusCode, responseHeaders) => {
+        reply.hijack()
+        const out = clientResponseHeaders(responseHeaders)
+        if (target.wakeMs !== undefined) out['x-paastis-wake'] = String(target.wakeMs)
+        if (closing) out.connection = 'close'
+        reply.raw.writeHead(statusCode, out)
+        return reply.raw
+      },
+      onError: (err, headersSent) => { failed(request, reply, target, err, headersSent) }
+    })
+  }
+
+  const route = {
+    method: PROXIED_METHODS,
+    config: { proxied: true },
+    preHandler: ensureAwake(fastify),
+    handler: forward
+  }
+  fastify.route({ ...route, url: '/' })
+  fastify.route({ ...route, url: '/*' })
 }

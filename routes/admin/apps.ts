@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AppRecord, AppState } from '../../lib/app-record'
 import { formatDuration } from '../../lib/duration'
+import { idleDeadline } from '../../lib/idle'
 import { PaastisError, wakeError } from '../../lib/errors'
 import { WakeError } from '../../lib/lifecycle'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
@@ -15,13 +16,12 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
   const { registry, lifecycle, clock } = fastify
 
   function view (app: AppRecord) {
-    const idleFor = clock.now() - app.lastActivityAt
-    const stoppable = app.state === 'running' && !app.ignored && app.maxIdleTimeMs !== null
+    const deadline = idleDeadline(app)
     return {
       ...app,
       lastActivityAt: new Date(app.lastActivityAt).toISOString(),
       maxIdleTime: formatDuration(app.maxIdleTimeMs),
-      timeLeftMs: stoppable ? Math.max(0, (app.maxIdleTimeMs as number) - idleFor) : null
+      timeLeftMs: deadline === null ? null : Math.max(0, deadline - clock.now())
     }
   }
 
@@ -72,7 +72,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     const app = find(request.params.name)
     if (app.ignored) throw ignoredApp(app.name)
     if (app.state === 'running') return view(app)
-    const wake = lifecycle.wake(app.name, 'admin')
+    const wake = lifecycle.wake(app.name, 'admin', true) // an admin's start ignores a failure backoff
     if (request.query.wait !== true) {
       wake.catch(() => {}) // recorded as an event; the caller did not ask to wait
       return reply.code(202).send(view(app))

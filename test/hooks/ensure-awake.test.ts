@@ -213,5 +213,5 @@ t.test('page strategy shows the error when the wake fails', async (t) => {
   const status = await server.inject({ url: '/', headers: { host: 'doomed.example.com', 'x-paastis-status': '1' } })
   t.match(status.json(), { app: 'doomed', state: 'failed', error: /exited with code 1/ })
   const api = await server.inject({ url: '/', headers: { host: 'doomed.example.com', accept: 'application/json' } })
-  t.equal(api.json().code, 'WAKE_FAILED', 'an API call is held (and here, fails) instead of getting a page')
+  t.equal(api.json().code, 'WAKE_BACKOFF', 'an API call gets no page: within the failure backoff, a quick 503')
 })

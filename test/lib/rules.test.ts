@@ -4,20 +4,41 @@ import { interpolate, Rules } from '../../lib/rules'
 import { SEED_RULES } from '../helper'
 
 
-t.test("the seed's sample loads and resolves as the seed documents", async (t) => {
+t.test("the seed's sample: a Host key routes to the renamed app, whose policy comes from its own name", async (t) => {
   const rules = new Rules(parsePaastisFile(SEED_RULES, 'paastis.yml').rules)
-  t.same(rules.resolve('app-review-pr123-back'), {
+  t.equal(rules.nameFor('app-review-pr123-back'), 'renamed-app-pr123-back')
+  t.same(rules.policyFor('renamed-app-pr123-back'), {
     name: 'renamed-app-pr123-back',
     maxIdleTimeMs: 30 * 60_000,
     linkedApps: ['app-review-pr123-front'],
     ignore: false,
     rules: ['app-review-pr(\\d+)-(back|front)'],
     wake: {}
-  })
-  t.same(rules.resolve('other-app'), { name: 'other-app', linkedApps: [], ignore: false, rules: [], wake: {} }, 'no rule, no change')
+  }, 'the renaming rule applies to the app it names, with the groups its name gives')
+  t.equal(rules.nameFor('other-app'), 'other-app')
+  t.same(rules.policyFor('other-app'), { name: 'other-app', linkedApps: [], ignore: false, rules: [], wake: {} }, 'no rule, no change')
 })
 
-t.test('every matching rule applies in order; later ones override', async (t) => {
+t.test('a Host can never change an app policy: the same whatever key reached it', async (t) => {
+  const rules = new Rules(parsePaastisFile(`
+rules:
+  - pattern: 'app-review-pr(\\d+)-(back|front)'
+    app_name: 'renamed-app-pr$1-$2'
+    app_max_idle_time: 30
+  - pattern: '^internal-'
+    ignore: true
+    linked_apps: ['secret']
+`, 'paastis.yml').rules)
+  // The README's example: an unanchored pattern also matches a stranger's longer key.
+  t.equal(rules.nameFor('internal-app-review-pr1-back'), 'renamed-app-pr1-back', 'the key still routes')
+  const policy = rules.policyFor('renamed-app-pr1-back')
+  t.equal(policy.ignore, false, 'the ignore rule matched the key, not the app: it does not apply')
+  t.same(policy.linkedApps, [])
+  t.equal(policy.maxIdleTimeMs, 30 * 60_000)
+  t.equal(rules.policyFor('renamed-app-pr1-back'), policy, 'computed once')
+})
+
+t.test('every rule that applies to an app name applies in order; later ones override', async (t) => {
   const rules = new Rules(parsePaastisFile(`
 rules:
   - pattern: 'hello-fastify'
@@ -28,11 +49,13 @@ rules:
   - pattern: '.*fastify.*'
     app_max_idle_time: 0
 `, 'paastis.yml').rules)
-  const resolved = rules.resolve('hello-fastify-2')
-  t.equal(resolved.name, 'hellofastifydeux')
-  t.equal(resolved.maxIdleTimeMs, 0, 'the last matching rule wins')
-  t.same(resolved.linkedApps, ['hellofastifydeux'], 'unanchored: hello-fastify matches hello-fastify-2')
-  t.same(resolved.rules, ['hello-fastify', 'hello-fastify-2', '.*fastify.*'])
+  t.equal(rules.nameFor('hello-fastify-2'), 'hellofastifydeux', 'the last app_name of the rules matching the key')
+  const renamed = rules.policyFor('hellofastifydeux')
+  t.equal(renamed.maxIdleTimeMs, 0, 'the last rule that applies wins')
+  t.same(renamed.rules, ['hello-fastify-2', '.*fastify.*'], 'the renaming rule and the pattern matching the name')
+  const own = rules.policyFor('hello-fastify-2')
+  t.same(own.linkedApps, ['hellofastifydeux'], 'unanchored: hello-fastify matches hello-fastify-2')
+  t.same(own.rules, ['hello-fastify', '.*fastify.*'])
 })
 
 t.test('$1 does not eat $10', async (t) => {

@@ -119,7 +119,7 @@ t.test('REGISTRY_IGNORED_APPS (comma list, trimmed) are neither stopped nor woke
   t.equal(server.registry.get('sleepy')?.state, 'stopped', 'not woken')
   await server.provider.start(server.registry.get('keep')!)
   await server.reconciler.tick()
-  t.equal(server.registry.get('keep')?.state, 'running', 'found running outside Paastis')
+  t.ok(await eventually(() => server.registry.get('keep')?.state === 'running'), 'found running outside Paastis, once it answers its probe')
   clock.advance(60 * MINUTE)
   t.same((await server.reconciler.tick()).stopped, [], 'an ignored app is never stopped')
   t.ok(await eventually(async () => (await server.inject({ url: '/', headers: { host: 'keep.example.com' } })).statusCode === 200),
@@ -148,7 +148,8 @@ t.test('discovery: apps started or stopped outside Paastis, and apps that disapp
   await server.provider.start(server.registry.get('outside')!)
   clock.advance(60 * MINUTE)
   await server.reconciler.tick()
-  t.equal(server.registry.get('outside')?.state, 'running', 'a start outside Paastis is picked up')
+  t.not(server.registry.get('outside')?.state, 'running', 'not running for the proxy before it answers its probe')
+  t.ok(await eventually(() => server.registry.get('outside')?.state === 'running'), 'a start outside Paastis is picked up once it answers')
   t.match(server.events.list({ app: 'outside' })[0], { type: 'started_outside' })
   clock.advance(9 * MINUTE)
   t.same((await server.reconciler.tick()).stopped, [], 'it gets a fresh grace period')

@@ -1,0 +1,14 @@
+// When an app may be stopped for idleness: the one answer the sweep and the admin view share.
+import type { AppRecord } from './app-record'
+
+/**
+ * Epoch milliseconds from which the app is idle long enough to be stopped, or null when it is
+ * never stopped for idleness (ignored, `never`, or in a state with nothing to stop). `failed`
+ * apps are included: a failed wake may have left something running at the provider; `unknown`
+ * ones too: the provider's listing does not say (Heroku), and a stop is harmless and tells.
+ */
+export function idleDeadline (record: AppRecord): number | null {
+  if (record.ignored || record.maxIdleTimeMs === null) return null
+  if (record.state !== 'running' && record.state !== 'failed' && record.state !== 'unknown') return null
+  return record.lastActivityAt + record.maxIdleTimeMs
+}

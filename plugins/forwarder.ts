@@ -1,0 +1,37 @@
+// The proxy's way to the apps: one pooled HTTP forwarder and one websocket relay.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { parseFiniteDuration } from '../lib/duration'
+import { Forwarder } from '../lib/forwarder'
+import { WebsocketRelay } from '../lib/websocket-relay'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    forwarder: Forwarder
+    websocketRelay: WebsocketRelay
+  }
+}
+
+/** Larger websocket messages close the connection (ws's own default is 100 MiB). */
+const WEBSOCKET_MAX_MESSAGE = 16 * 1024 * 1024
+
+export default fp(async function forwarder (fastify: FastifyInstance) {
+  const { config, settings } = fastify
+  const forwarder = new Forwarder({
+    connections: config.PROXY_CONNECTIONS,
+    pipelining: config.PROXY_PIPELINING,
+    keepAliveTimeoutMs: parseFiniteDuration(config.PROXY_KEEP_ALIVE_TIMEOUT, 's'),
+    connectTimeoutMs: settings.proxyConnectTimeoutMs,
+    responseTimeoutMs: settings.proxyResponseTimeoutMs,
+    bodyTimeoutMs: settings.proxyBodyTimeoutMs,
+    clientBodyTimeoutMs: settings.clientBodyTimeoutMs,
+    bufferBodyBytes: config.PROXY_REQUEST_BUFFER_SIZE
+  })
+  const relay = new WebsocketRelay(settings.websocketPingIntervalMs, WEBSOCKET_MAX_MESSAGE)
+  fastify.decorate('forwarder', forwarder)
+  fastify.decorate('websocketRelay', relay)
+  fastify.addHook('onClose', async () => {
+    relay.close()
+    await forwarder.close()
+  })
+}, { name: 'forwarder', dependencies: ['config'] })
