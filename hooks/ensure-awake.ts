@@ -16,6 +16,8 @@ export interface ProxyTarget {
   passive: boolean
   /** Ends the exchange (idempotent): uncounts it, and its end counts as activity. */
   end: () => void
+  /** Set on the second try of a request whose app was found down (one retry, no more). */
+  retried?: boolean
 }
 
 declare module 'fastify' {

@@ -26,6 +26,11 @@ function clientView (request: FastifyRequest, trust: (address: string) => boolea
   }
 }
 
+function hasBody (request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
 function errorFor (app: string, err: ForwardError): PaastisError | undefined {
   switch (err.failure) {
     case 'client_aborted': return undefined
@@ -56,7 +61,14 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     const fields = { app: target.app.name, failure: err.failure, method: request.method }
     if (err.failure === 'client_aborted') log.debug(fields, err.message)
     else log.info(fields, err.message)
-    if (err.failure === 'upstream_refused') fastify.lifecycle.suspect(target.app.name)
+    if (err.failure === 'upstream_refused' && !headersSent && !target.retried && !hasBody(request)) {
+      // The app died behind Paastis's back: once it is found down, this request wakes it again
+      // (or gets the waiting page) instead of reading an error.
+      target.end()
+      retryAfterCheck(request, reply, target.app.name, err).catch((error: Error) => { reply.send(error) })
+      return
+    }
+    if (err.failure === 'upstream_refused') void fastify.lifecycle.suspect(target.app.name)
     const error = errorFor(target.app.name, err)
     if (headersSent || error === undefined || reply.raw.destroyed) {
       // A response cut off mid-way stays an aborted response, never a short 200.
@@ -65,6 +77,18 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
       return
     }
     reply.send(error)
+  }
+
+  async function retryAfterCheck (request: FastifyRequest, reply: FastifyReply, name: string, err: ForwardError): Promise<void> {
+    const down = await fastify.lifecycle.suspect(name)
+    if (!down || reply.raw.destroyed) {
+      reply.send(appUnreachable(name, err.message))
+      return
+    }
+    await awake(request, reply)
+    if (reply.sent) return
+    ;(request.paastis as ProxyTarget).retried = true
+    forward(request, reply)
   }
 
   function forward (request: FastifyRequest, reply: FastifyReply): void {
@@ -107,10 +131,11 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     })
   }
 
+  const awake = ensureAwake(fastify)
   const route = {
     method: PROXIED_METHODS,
     config: { proxied: true },
-    preHandler: ensureAwake(fastify),
+    preHandler: awake,
     handler: forward
   }
   fastify.route({ ...route, url: '/' })

@@ -34,11 +34,15 @@ export interface BuildOptions {
   /** paastis.yml content; written to a fixture folder. */
   yaml?: string
   clock?: Clock
-  /** Listen on a loopback port (websockets, real clients). */
+  /** Listen on a loopback port (websockets, real clients): `server.server.address()`. */
   listen?: boolean
+  /** Every log line, parsed (the level is then debug). */
+  logs?: LogLine[]
 }
 
-export async function build (t: Test, { env = {}, yaml, clock }: BuildOptions = {}): Promise<FastifyInstance> {
+export interface LogLine { level: number, msg: string, [key: string]: unknown }
+
+export async function build (t: Test, { env = {}, yaml, clock, listen = false, logs }: BuildOptions = {}): Promise<FastifyInstance> {
   const configEnv: Record<string, string> = {}
   if (yaml !== undefined) {
     // Not t.testdir(): the test may keep its own files there.
@@ -47,14 +51,63 @@ export async function build (t: Test, { env = {}, yaml, clock }: BuildOptions = 
     configEnv.PAASTIS_CONFIG_FILE = path.join(dir, 'paastis.yml')
     writeFileSync(configEnv.PAASTIS_CONFIG_FILE, yaml)
   }
-  const server = Fastify({ ...options, logger: { level: process.env.TEST_LOG_LEVEL ?? 'silent' } })
+  const logger = logs === undefined
+    ? { level: process.env.TEST_LOG_LEVEL ?? 'silent' }
+    : { level: 'debug', stream: { write: (line: string) => { logs.push(JSON.parse(line) as LogLine) } } }
+  const server = Fastify({ ...options, logger })
   server.register(fp(app), {
     env: { START_AND_STOP_CHECKING_INTERVAL_CRON: '0 0 1 1 *', ...configEnv, ...env },
     clock
   })
   t.teardown(() => server.close())
   await server.ready()
+  if (listen) await server.listen({ port: 0, host: '127.0.0.1' })
   return server
+}
+
+/** The port a server built with `listen: true` is on. */
+export function portOf (server: FastifyInstance): number {
+  return (server.server.address() as net.AddressInfo).port
+}
+
+export interface RawExchange {
+  /** Everything the server sent. */
+  text: string
+  /** Whether the server closed the connection. */
+  closed: boolean
+}
+
+/**
+ * Writes raw bytes to a server and collects what comes back, until it closes the connection,
+ * `until` holds of the text received, or `ms` pass.
+ */
+export async function raw (port: number, data: string | Buffer, { ms = 3000, until }: { ms?: number, until?: (text: string) => boolean } = {}): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let text = ''
+    let done = false
+    const finish = (closed: boolean): void => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ text, closed })
+    }
+    const timer = setTimeout(() => finish(false), ms)
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1')
+      if (until?.(text) === true) finish(false)
+    })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => finish(true))
+    socket.write(data)
+  })
+}
+
+/** The status code of the first response in a raw exchange. */
+export function statusOf (text: string): number | undefined {
+  const match = /^HTTP\/1\.1 (\d{3})/.exec(text)
+  return match === null ? undefined : Number(match[1])
 }
 
 /** A port nothing listens on right now. */
