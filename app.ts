@@ -1,7 +1,7 @@
 // The Paastis application as a Fastify plugin: fastify-cli (`fastify start`) and server.ts load it.
 import AutoLoad from '@fastify/autoload'
 import { LogController, type FastifyError, type FastifyInstance, type FastifyPluginOptions, type FastifyReply, type FastifyRequest } from 'fastify'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import path from 'node:path'
 import type { Clock } from './lib/clock'
 import { PaastisError } from './lib/errors'
@@ -29,7 +29,21 @@ export const options = {
   logController: new LogController({ disableRequestLogging: process.env.LOG_REQUESTS !== 'true' }),
   // Hosts are routed exactly; a trailing slash is the app's business, not ours.
   routerOptions: { ignoreTrailingSlash: false },
-  return503OnClosing: true
+  return503OnClosing: true,
+  rewriteUrl: absoluteForm
+}
+
+/**
+ * `GET http://app.example.com/path HTTP/1.1` (RFC 9112 §3.2.2): a server must accept the
+ * absolute form, whose authority then is the Host; routing sees the path.
+ */
+export function absoluteForm (req: IncomingMessage): string {
+  const url = req.url ?? '/'
+  if (url.charCodeAt(0) === 47) return url // '/': the origin form, nearly every request
+  const match = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(url)
+  if (match === null) return url
+  req.headers.host = match[1]
+  return match[2] === '' ? '/' : match[2].startsWith('/') ? match[2] : `/${match[2]}`
 }
 
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {

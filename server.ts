@@ -71,6 +71,23 @@ export function buildServer (): FastifyInstance {
   return server
 }
 
+/**
+ * Drains for at most the grace period; then cuts the connections still open. Either way the apps
+ * Paastis spawned are stopped (the provider's close) and the process exits 0.
+ */
+async function shutdown (server: FastifyInstance, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
+  const closing = server.close()
+  if (await Promise.race([closing.then(() => 'closed' as const), graceOver]) === 'timeout') {
+    server.log.warn(`requests still open after SHUTDOWN_GRACE_PERIOD (${graceMs} ms): closing their connections`)
+    server.server.closeAllConnections()
+    await server.provider.close()
+    await closing
+  }
+  clearTimeout(timer)
+}
+
 export async function main (argv: string[] = process.argv.slice(2)): Promise<void> {
   let action: ReturnType<typeof applyArgs>
   try {
@@ -83,10 +100,12 @@ export async function main (argv: string[] = process.argv.slice(2)): Promise<voi
   if (action === 'version') return console.log(version())
 
   const server = buildServer()
-  closeWithGrace({ delay: shutdownGraceMs() }, async ({ signal, err }) => {
+  const graceMs = shutdownGraceMs()
+  // close-with-grace's own delay is the last resort (exit 1): the grace period ends before it.
+  closeWithGrace({ delay: graceMs + 30_000 }, async ({ signal, err }) => {
     if (err !== undefined) server.log.error({ err }, 'shutting down after an error')
     else server.log.info({ signal }, 'shutting down: draining requests in flight')
-    await server.close()
+    await shutdown(server, graceMs)
   })
   try {
     await server.ready()

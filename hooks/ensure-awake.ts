@@ -2,7 +2,7 @@
 // A running app costs two map lookups and no I/O; a sleeping one is woken once for all waiters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
-import { appIgnored, badHost, PaastisError, unknownApp, wakeError } from '../lib/errors'
+import { appIgnored, badHost, discoveryPending, PaastisError, unknownApp, wakeError } from '../lib/errors'
 import type { AppRoute } from '../lib/host-router'
 import { WakeError } from '../lib/lifecycle'
 import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
@@ -42,8 +42,21 @@ function isPassive (route: AppRoute, request: FastifyRequest): boolean {
   return agents.some((pattern) => pattern.test(agent))
 }
 
+/** How long a request waits for the first listing of the apps after a start. */
+const DISCOVERY_WAIT_MS = 10_000
+
+/** RFC 9112 §3.2: a request with more than one Host is refused (Node keeps the first). */
+function singleHost (rawHeaders: string[]): boolean {
+  let hosts = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return false
+  }
+  return true
+}
+
 export function ensureAwake (fastify: FastifyInstance) {
-  const { hostRouter, registry, lifecycle, clock, config, metrics } = fastify
+  const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler } = fastify
   // Requests waiting for each sleeping app: bounded, so a burst cannot exhaust memory.
   const waiting = new Map<string, number>()
 
@@ -69,7 +82,14 @@ export function ensureAwake (fastify: FastifyInstance) {
   }
 
   return async function ensureAwakeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const route = hostRouter.route(request.headers.host)
+    const host = singleHost(request.raw.rawHeaders) ? request.headers.host : undefined
+    let route = hostRouter.route(host)
+    if (route.kind === 'bad-host') throw badHost()
+    if (route.kind === 'unknown' && !reconciler.listed) {
+      // Just started, the provider not listed yet: wait a little for it, then say so.
+      if (await reconciler.waitListed(DISCOVERY_WAIT_MS)) route = hostRouter.route(host)
+      else throw discoveryPending()
+    }
     if (route.kind === 'bad-host') throw badHost()
     if (route.kind === 'unknown') throw unknownApp(route.key)
     const app = route.record

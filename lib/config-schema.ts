@@ -21,6 +21,7 @@ export const envSchema = {
     REGISTRY_REDIS_SYNC_INTERVAL: { ...duration, default: '1s' },
     START_AND_STOP_CHECKING_INTERVAL_CRON: { ...text, default: '* * * * *' },
     START_AND_STOP_MAX_IDLE_TIME: { ...duration, default: '15' },
+    DISCOVERY_SUSPECT_CHECKS: { type: 'integer', minimum: 1, default: 3 },
     PROVIDER_NAME: { type: 'string', enum: ['command', 'scalingo', 'clever-cloud', 'heroku'], default: 'command' },
     PROVIDER_REGION: text,
     PROVIDER_SCALINGO_API_TOKEN: text,
@@ -49,8 +50,10 @@ export const envSchema = {
     ROUTING_SYSTEM_API_ENABLED: { type: 'boolean', default: true },
     ROUTING_SYSTEM_API_TOKEN: { type: 'string', minLength: 1 },
     ADMIN_HOST: { type: 'string', pattern: '^[A-Za-z0-9.-]+$', default: 'localhost' },
+    ADMIN_ALLOW: { ...text, default: '' },
     METRICS_PUBLIC: { type: 'boolean', default: false },
     PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
+    PAASTIS_STATE_DIR: { ...text, default: '' },
     WAKE_TIMEOUT: { ...duration, default: '2m' },
     WAKE_FAILURE_BACKOFF: { ...duration, default: '10s' },
     WAKE_FAILURE_BACKOFF_MAX: { ...duration, default: '10m' },
@@ -92,6 +95,7 @@ export interface Env {
   REGISTRY_REDIS_SYNC_INTERVAL: string
   START_AND_STOP_CHECKING_INTERVAL_CRON: string
   START_AND_STOP_MAX_IDLE_TIME: string
+  DISCOVERY_SUSPECT_CHECKS: number
   PROVIDER_NAME: 'command' | 'scalingo' | 'clever-cloud' | 'heroku'
   PROVIDER_REGION?: string
   PROVIDER_SCALINGO_API_TOKEN?: string
@@ -120,8 +124,10 @@ export interface Env {
   ROUTING_SYSTEM_API_ENABLED: boolean
   ROUTING_SYSTEM_API_TOKEN?: string
   ADMIN_HOST: string
+  ADMIN_ALLOW: string
   METRICS_PUBLIC: boolean
   PAASTIS_CONFIG_FILE: string
+  PAASTIS_STATE_DIR: string
   WAKE_TIMEOUT: string
   WAKE_FAILURE_BACKOFF: string
   WAKE_FAILURE_BACKOFF_MAX: string

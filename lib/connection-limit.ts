@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 
 /** The soft limit on open files, when the system says (Linux). */
-function openFilesLimit (): number | undefined {
+export function openFilesLimit (): number | undefined {
   try {
     const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
     const soft = Number(line?.split(/\s{2,}/)[1])

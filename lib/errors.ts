@@ -25,6 +25,9 @@ export const badHost = (): PaastisError =>
 export const unknownApp = (key: string): PaastisError =>
   new PaastisError(404, 'UNKNOWN_APP', `No app is served at this host (app key "${key.slice(0, 100)}")`)
 
+export const discoveryPending = (): PaastisError =>
+  new PaastisError(503, 'DISCOVERY_PENDING', 'Paastis has just started and its provider has not listed the apps yet', { 'retry-after': '5' })
+
 export const appIgnored = (name: string): PaastisError =>
   new PaastisError(503, 'APP_IGNORED', `${name} is not running and Paastis is told not to start it`, { 'retry-after': '60' })
 

@@ -56,6 +56,8 @@ export interface LifecycleOptions {
   drainTimeoutMs?: number
   /** Cross-replica locks (Redis); one process needs none. */
   locks?: Locks
+  /** Exchanges open on the app on the other replicas (Redis); one process has none. */
+  remoteInflight?: (name: string) => Promise<number>
 }
 
 const PROBE_TIMEOUT_MS = 2000
@@ -372,6 +374,15 @@ export class Lifecycle {
       const message = `${name} received a request since it was found idle`
       events.record({ app: name, type: 'stop_cancelled', cause, message })
       return { stopped: false, reason: 'active', message }
+    }
+    if (cause === 'idle') {
+      // A response streaming on another replica: the app is not idle there.
+      const remote = await (this.options.remoteInflight?.(name) ?? Promise.resolve(0)).catch(() => 0)
+      if (remote > 0) {
+        const message = `${name} has ${remote} exchange(s) open on other replicas`
+        events.record({ app: name, type: 'stop_cancelled', cause, message })
+        return { stopped: false, reason: 'active', message }
+      }
     }
 
     // From here new requests wait for the stop, then wake the app again.

@@ -1,6 +1,6 @@
 // paastis.yml: rules for every provider and, for the `command` provider, the apps themselves.
 // A broken file stops start-up with the file, the line and the reason; unknown keys only warn.
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import safeRegex from 'safe-regex2'
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
@@ -47,6 +47,9 @@ const TOP_KEYS = new Set(['rules', 'apps'])
 const APP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 const DURATION_RE = new RegExp(DURATION_PATTERN)
 const MAX_PATTERN_LENGTH = 1000
+/** A paastis.yml with thousands of rules and apps is far smaller than this. */
+const MAX_FILE_BYTES = 1024 * 1024
+const MAX_ALIAS_COUNT = 100
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -290,6 +293,7 @@ function readApp (reader: Reader, raw: Json, index: number, baseDir: string, see
 }
 
 export function parsePaastisFile (text: string, file: string): PaastisFile {
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw tooLarge(file, Buffer.byteLength(text))
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -298,7 +302,13 @@ export function parsePaastisFile (text: string, file: string): PaastisFile {
     throw new ConfigFileError(file, line, `invalid YAML: ${error.message.split('\n')[0]}`)
   }
   const reader = new Reader(file, doc, lines)
-  const top = doc.toJS() as Json
+  let top: Json
+  try {
+    // An alias bomb (a few lines that expand to millions of nodes) is refused, not expanded.
+    top = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as Json
+  } catch (err) {
+    throw new ConfigFileError(file, undefined, `refused: ${(err as Error).message} (at most ${MAX_ALIAS_COUNT} alias uses)`)
+  }
   if (top === null || top === undefined) return { path: file, rules: [], apps: [], warnings: [] }
   if (!isMap(doc.contents)) reader.fail([], 'the file must be a mapping with `rules` and/or `apps`')
   const root = reader.object(top, [])
@@ -312,12 +322,19 @@ export function parsePaastisFile (text: string, file: string): PaastisFile {
   return { path: file, rules, apps, warnings: reader.warnings }
 }
 
+const tooLarge = (file: string, size: number): ConfigFileError =>
+  new ConfigFileError(file, undefined, `is ${size} bytes: larger than the ${MAX_FILE_BYTES} bytes a paastis.yml may have`)
+
 /** Reads the file; a missing file is an empty configuration unless it was asked for explicitly. */
 export async function loadPaastisFile (file: string, required: boolean): Promise<PaastisFile> {
   let text: string
   try {
+    // The size is checked before anything is read: a huge file costs nothing.
+    const { size } = await stat(file)
+    if (size > MAX_FILE_BYTES) throw tooLarge(file, size)
     text = await readFile(file, 'utf8')
   } catch (err) {
+    if (err instanceof ConfigFileError) throw err
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) {
       return { path: file, rules: [], apps: [], warnings: [] }
     }

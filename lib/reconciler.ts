@@ -25,6 +25,11 @@ export interface ReconcilerOptions {
   locks?: Locks
   /** With a shared registry: merges every replica's activity before the idle decisions. */
   sync?: { tick(): Promise<void> }
+  /**
+   * A listing that loses every app, or more than half of them, at once is suspect (an API
+   * glitch, a token that lost its scope): accepted only once this many checks in a row agree.
+   */
+  suspectChecks?: number
 }
 
 export interface TickReport {
@@ -43,8 +48,31 @@ const TICK_LOCK_MIN_MS = 5000
 export class Reconciler {
   /** Whether the provider answered at the last tick (readiness). */
   lastDiscoveryOk: boolean | undefined
+  /** Why the last listing was not believed, while it is not (readiness, metrics). */
+  suspectListing: string | undefined
+  private suspectSince = 0
+  private listedOnce = false
+  private readonly firstListing: { promise: Promise<void>, resolve: () => void }
 
-  constructor (private readonly options: ReconcilerOptions) {}
+  constructor (private readonly options: ReconcilerOptions) {
+    let resolve = (): void => {}
+    const promise = new Promise<void>((done) => { resolve = done })
+    this.firstListing = { promise, resolve }
+  }
+
+  /** Whether the provider's apps were listed at least once since start. */
+  get listed (): boolean {
+    return this.listedOnce
+  }
+
+  /** Resolves once the first listing succeeded, or after `ms`; true when it did. */
+  async waitListed (ms: number): Promise<boolean> {
+    if (this.listedOnce) return true
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.firstListing.promise, new Promise((resolve) => { timer = setTimeout(resolve, ms) })])
+    clearTimeout(timer)
+    return this.listedOnce
+  }
 
   async tick (): Promise<TickReport> {
     const report: TickReport = { discovered: 0, forgotten: 0, stopped: [] }
@@ -99,10 +127,16 @@ export class Reconciler {
   async discover (): Promise<{ discovered: number, forgotten: number }> {
     const { registry, provider, lifecycle, events } = this.options
     const apps = await provider.list()
-    const seen = new Set<string>()
+    this.lastDiscoveryOk = true
+    if (!this.listedOnce) {
+      this.listedOnce = true
+      this.firstListing.resolve()
+    }
+    const seen = new Set(apps.map((app) => app.name))
     let discovered = 0
+    const missing = registry.list().filter((record) => !seen.has(record.name) && !lifecycle.isBusy(record.name))
+    const forget = this.believe(missing.length, registry.size)
     for (const app of apps) {
-      seen.add(app.name)
       const record = registry.get(app.name)
       if (record === undefined) {
         await registry.save(this.newRecord(app))
@@ -114,13 +148,34 @@ export class Reconciler {
       await lifecycle.observe(record, app)
     }
     let forgotten = 0
-    for (const record of registry.list()) {
-      if (seen.has(record.name) || lifecycle.isBusy(record.name)) continue
+    for (const record of forget ? missing : []) {
       await registry.remove(record.name)
       events.record({ app: record.name, type: 'forgotten', cause: 'scheduler', message: 'no longer listed by the provider' })
       forgotten++
     }
     return { discovered, forgotten }
+  }
+
+  /** Whether a listing that lost `missing` of `known` apps may be believed now. */
+  private believe (missing: number, known: number): boolean {
+    const suspect = missing > 0 && (missing === known || missing * 2 > known)
+    if (!suspect) {
+      if (this.suspectListing !== undefined) this.options.log.info('the provider lists the apps again: the suspect listing is over')
+      this.suspectListing = undefined
+      this.suspectSince = 0
+      return true
+    }
+    this.suspectSince++
+    const needed = this.options.suspectChecks ?? 3
+    if (this.suspectSince >= needed) {
+      this.options.log.warn(`the provider still lists ${known - missing} of ${known} apps after ${this.suspectSince} checks: forgetting ${missing}`)
+      this.suspectListing = undefined
+      this.suspectSince = 0
+      return true
+    }
+    this.suspectListing = `the provider's listing lost ${missing} of ${known} apps at once; kept until ${needed} checks in a row agree (${this.suspectSince} so far)`
+    this.options.log.warn(this.suspectListing)
+    return false
   }
 
   /** Stops idle apps, a few at a time (provider APIs are rate-limited). */

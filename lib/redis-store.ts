@@ -10,6 +10,10 @@ export function redisKeys (prefix: string) {
     activity: `${prefix}activity`,
     events: `${prefix}events`,
     changes: `${prefix}changes`,
+    /** Live replicas, scored by the end of their lease. */
+    replicas: `${prefix}replicas`,
+    /** One hash per replica: app → exchanges open on it. */
+    inflight: (replica: string) => `${prefix}inflight:${replica}`,
     lock: (name: string) => `${prefix}lock:${name}`
   }
 }
@@ -69,6 +73,30 @@ export class RedisStore implements RegistryStore {
     const times = new Map<string, number>()
     for (let i = 0; i < flat.length; i += 2) times.set(flat[i], Number(flat[i + 1]))
     return times
+  }
+
+  /**
+   * Publishes this replica's open exchanges with a lease: a replica that dies stops counting
+   * when its lease ends.
+   */
+  async publishInflight (replica: string, counts: ReadonlyMap<string, number>, leaseMs: number, now: number): Promise<void> {
+    const key = this.keys.inflight(replica)
+    const batch = this.redis.multi().del(key)
+    if (counts.size > 0) batch.hset(key, Object.fromEntries(counts)).pexpire(key, leaseMs)
+    await batch.zadd(this.keys.replicas, now + leaseMs, replica)
+      .zremrangebyscore(this.keys.replicas, '-inf', now)
+      .exec()
+  }
+
+  /** Exchanges open on the app on every live replica but `self`. */
+  async remoteInflight (name: string, self: string, now: number): Promise<number> {
+    const replicas = await this.redis.zrangebyscore(this.keys.replicas, now, '+inf')
+    const others = replicas.filter((replica) => replica !== self)
+    if (others.length === 0) return 0
+    const batch = this.redis.pipeline()
+    for (const replica of others) batch.hget(this.keys.inflight(replica), name)
+    const results = await batch.exec() ?? []
+    return results.reduce((sum, [, value]) => sum + Number(value ?? 0), 0)
   }
 
   async close (): Promise<void> {}

@@ -2,6 +2,7 @@
 // saw (keeping the maximum across replicas) and reads back everyone's records; a change published
 // by another replica is read at once. The request path never waits for any of it. When Redis does
 // not answer, the replica goes on from its memory (degraded) and catches up when Redis is back.
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Logger } from './logger'
 import type { RedisStore } from './redis-store'
@@ -10,6 +11,9 @@ import type { Registry } from './registry'
 export class RegistrySync {
   /** True while Redis does not answer. */
   degraded = false
+  /** This replica's id in the shared in-flight counts. */
+  readonly replica = randomUUID()
+  private leaseMs = 3000
   private readonly flushed = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private subscriber: Redis | undefined
@@ -29,6 +33,8 @@ export class RegistrySync {
       else if (!this.busy(name)) this.registry.refresh(name).catch(() => {})
     })
     await this.subscriber.subscribe(this.store.keys.changes).catch(() => {})
+    // Three missed syncs and this replica's open exchanges no longer count.
+    this.leaseMs = Math.max(3000, intervalMs * 3)
     this.timer = setInterval(() => { void this.tick() }, intervalMs)
     this.timer.unref()
   }
@@ -36,6 +42,7 @@ export class RegistrySync {
   async stop (): Promise<void> {
     clearInterval(this.timer)
     await this.flush().catch(() => {})
+    await this.store.publishInflight(this.replica, new Map(), this.leaseMs, Date.now()).catch(() => {})
     this.subscriber?.disconnect()
   }
 
@@ -43,6 +50,7 @@ export class RegistrySync {
   async tick (): Promise<void> {
     try {
       await this.flush()
+      await this.store.publishInflight(this.replica, this.registry.inflightCounts(), this.leaseMs, Date.now())
       await this.registry.sync(this.busy)
       if (this.degraded) this.log.info('Redis is back: activity flushed, registry read again')
       this.degraded = false
@@ -50,6 +58,11 @@ export class RegistrySync {
       if (!this.degraded) this.log.warn(`Redis did not answer (${(err as Error).message}): going on from memory`)
       this.degraded = true
     }
+  }
+
+  /** Exchanges open on the app on the other live replicas. */
+  async remoteInflight (name: string): Promise<number> {
+    return this.store.remoteInflight(name, this.replica, Date.now())
   }
 
   async flush (): Promise<void> {

@@ -126,4 +126,9 @@ export class Registry {
   inflightCount (name: string): number {
     return this.inflight.get(name) ?? 0
   }
+
+  /** Every app with exchanges open here, and how many. */
+  inflightCounts (): ReadonlyMap<string, number> {
+    return this.inflight
+  }
 }

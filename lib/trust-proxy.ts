@@ -2,9 +2,10 @@
 // in front of Paastis, a list trusts those addresses and CIDRs (`loopback`, `linklocal` and
 // `uniquelocal` name the usual ranges). A trusted peer's X-Forwarded-* are kept and appended to.
 import proxyAddr from '@fastify/proxy-addr'
+import type { IncomingMessage } from 'node:http'
 
-/** Whether the peer at `address` (the socket's) may speak for the client. */
-export type TrustPeer = (address: string) => boolean
+/** Whether the address `hop` steps in front of Paastis (0: the socket's peer) may speak for the client. */
+export type TrustPeer = (address: string, hop: number) => boolean
 
 export function parseTrustProxy (value: string): TrustPeer {
   const text = value.trim()
@@ -12,8 +13,12 @@ export function parseTrustProxy (value: string): TrustPeer {
   if (text === 'true') return () => true
   if (/^\d+$/.test(text)) {
     const hops = Number(text)
-    return () => hops > 0
+    return (_address, hop) => hop < hops
   }
-  const trust = proxyAddr.compile(text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
-  return (address) => trust(address, 0)
+  return proxyAddr.compile(text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+}
+
+/** The client's address: the socket's peer, or what trusted proxies say in X-Forwarded-For. */
+export function clientAddress (req: IncomingMessage, trust: TrustPeer): string {
+  return proxyAddr(req, trust)
 }

@@ -5,7 +5,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import proxyAddr from '@fastify/proxy-addr'
+import { AuthFailures } from '../lib/auth-failures'
+import { commaList } from '../lib/config-schema'
 import { PaastisError } from '../lib/errors'
+import { clientAddress } from '../lib/trust-proxy'
+import { ConfigError } from './config'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +21,10 @@ declare module 'fastify' {
 }
 
 export const ADMIN_CONSTRAINT = 'paastisAdmin'
+
+/** Failed authentications allowed per client address in each window. */
+const MAX_FAILURES = 10
+const FAILURE_WINDOW_MS = 60_000
 
 type Strategy = Parameters<FastifyInstance['addConstraintStrategy']>[0]
 type Handler = Parameters<ReturnType<Strategy['storage']>['set']>[1]
@@ -50,18 +59,40 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
     mustMatchWhenDerived: false
   })
 
-  const token = fastify.settings.adminToken
+  const { settings, clock } = fastify
+  const token = settings.adminToken
   const expected = token === undefined ? undefined : digest(token)
+  const allow = commaList(fastify.config.ADMIN_ALLOW)
+  let allowed: (address: string, hop: number) => boolean = () => true
+  try {
+    if (allow.length > 0) allowed = proxyAddr.compile(allow)
+  } catch (err) {
+    throw new ConfigError(`ADMIN_ALLOW: ${(err as Error).message} (expected addresses and CIDRs, comma-separated)`)
+  }
+  const failures = new AuthFailures(MAX_FAILURES, FAILURE_WINDOW_MS, () => clock.now())
+  const log = fastify.log.child({ component: 'admin-auth' })
   fastify.decorate('adminApiEnabled', expected !== undefined)
   fastify.decorate('verifyAdminToken', (request: FastifyRequest) => {
     if (expected === undefined) {
       throw new PaastisError(404, 'ADMIN_API_DISABLED', 'The admin API is disabled: set ROUTING_SYSTEM_API_TOKEN to enable it')
     }
+    const address = clientAddress(request.raw, settings.trustPeer)
+    if (!allowed(address, 0)) {
+      throw new PaastisError(403, 'ADMIN_FORBIDDEN', 'The admin API is not open to this address (ADMIN_ALLOW)')
+    }
+    const blockedMs = failures.blockedFor(address)
+    if (blockedMs > 0) {
+      throw new PaastisError(429, 'TOO_MANY_AUTH_FAILURES', `Too many failed authentications from this address: try again in ${Math.ceil(blockedMs / 1000)} s`,
+        { 'retry-after': String(Math.ceil(blockedMs / 1000)) })
+    }
     const presented = presentedToken(request)
     // Digests have equal lengths, so the comparison takes the same time whatever was sent.
     if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      const count = failures.fail(address)
+      // Never the token; past the limit one line per window, not one per attempt.
+      if (count <= MAX_FAILURES) log.warn({ address, url: request.url.split('?')[0], failures: count }, 'admin authentication failed')
       throw new PaastisError(401, 'UNAUTHORIZED', 'A valid admin token is required: Authorization: Bearer <ROUTING_SYSTEM_API_TOKEN>',
         { 'www-authenticate': 'Bearer realm="paastis"' })
     }
   })
-}, { name: 'admin-auth', dependencies: ['config'] })
+}, { name: 'admin-auth', dependencies: ['config', 'clock'] })

@@ -65,6 +65,12 @@ export default fp(async function metrics (fastify: FastifyInstance) {
       this.inc(requests.waited)
     }
   })
+  new Gauge({
+    name: 'paastis_discovery_suspect',
+    help: '1 while the last listing of the provider lost most apps at once and is not believed yet',
+    registers: [registry],
+    collect () { this.set(fastify.reconciler?.suspectListing === undefined ? 0 : 1) }
+  })
   new Counter({
     name: 'paastis_proxy_failures_total',
     help: 'Proxied exchanges that did not end normally, by failure (client_aborted, upstream_refused, upstream_timeout, ...)',

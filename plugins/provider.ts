@@ -4,6 +4,10 @@ import fp from 'fastify-plugin'
 import type { Env } from '../lib/config-schema'
 import { parseFiniteDuration } from '../lib/duration'
 import { CleverCloudProvider } from '../providers/clever-cloud'
+import { createHash } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PidFiles } from '../lib/pid-files'
 import { CommandProvider } from '../providers/command'
 import { HerokuProvider } from '../providers/heroku'
 import { InstrumentedProvider } from '../providers/instrumented'
@@ -46,7 +50,8 @@ function createProvider (fastify: FastifyInstance): Provider {
       return new CommandProvider(settings.file.apps, {
         log: fastify.log.child({ provider: 'command' }),
         stopGraceMs: settings.commandStopGraceMs,
-        commandTimeoutMs: settings.hooksTimeoutMs
+        commandTimeoutMs: settings.hooksTimeoutMs,
+        pidFiles: new PidFiles(stateDir(config.PAASTIS_STATE_DIR, settings.file.path))
       })
     case 'scalingo':
       return new ScalingoProvider({
@@ -86,8 +91,17 @@ function createProvider (fastify: FastifyInstance): Provider {
   }
 }
 
+/** PAASTIS_STATE_DIR, or one folder per paastis.yml under the system's temporary folder. */
+function stateDir (configured: string, configFile: string): string {
+  if (configured !== '') return path.resolve(configured)
+  const id = createHash('sha256').update(path.resolve(configFile)).digest('hex').slice(0, 16)
+  return path.join(tmpdir(), `paastis-${id}`)
+}
+
 export default fp(async function provider (fastify: FastifyInstance) {
-  const provider = new InstrumentedProvider(createProvider(fastify))
+  const inner = createProvider(fastify)
+  if (inner instanceof CommandProvider) await inner.recover()
+  const provider = new InstrumentedProvider(inner)
   fastify.decorate('provider', provider)
   // Processes Paastis spawned stop with it.
   fastify.addHook('onClose', async () => { await provider.close() })

@@ -9,6 +9,8 @@ import { ConfigError } from './config'
 declare module 'fastify' {
   interface FastifyInstance {
     reconciler: Reconciler
+    /** Resolves when the first attempt at listing the apps is over. */
+    firstDiscovery: () => Promise<void>
   }
 }
 
@@ -25,7 +27,8 @@ export default fp(async function scheduler (fastify: FastifyInstance) {
     defaultMaxIdleTimeMs: fastify.settings.defaultMaxIdleTimeMs,
     ignoredApps: fastify.settings.ignoredApps,
     locks: fastify.locks,
-    sync: fastify.registrySync
+    sync: fastify.registrySync,
+    suspectChecks: fastify.config.DISCOVERY_SUSPECT_CHECKS
   })
   fastify.decorate('reconciler', reconciler)
 
@@ -45,12 +48,30 @@ export default fp(async function scheduler (fastify: FastifyInstance) {
   }
 
   await fastify.register(fastifySchedule)
-  fastify.addHook('onReady', async () => {
-    // The registry is filled before the first request is served.
-    await reconciler.discover().then(() => { reconciler.lastDiscoveryOk = true }, (err: Error) => {
+  // Paastis listens at once and lists the apps in the background: a slow provider (a 429 with a
+  // long Retry-After, a token exchange that hangs) must not make a PaaS restart it in a loop.
+  let retry: NodeJS.Timeout | undefined
+  let closed = false
+  async function firstListing (attempt: number): Promise<void> {
+    try {
+      await reconciler.discover()
+      log.info({ apps: fastify.registry.size }, 'apps listed')
+    } catch (err) {
       reconciler.lastDiscoveryOk = false
-      log.error(`initial discovery failed: ${err.message}`)
-    })
+      const delayMs = Math.min(30_000, 1000 * 2 ** attempt)
+      log.error(`initial discovery failed (${(err as Error).message}): trying again in ${delayMs / 1000} s`)
+      if (!closed && !reconciler.listed) retry = setTimeout(() => { void firstListing(attempt + 1) }, delayMs)
+    }
+  }
+  /** The first try at listing, success or failure (tests wait for it). */
+  let firstTry: Promise<void> = Promise.resolve()
+  fastify.decorate('firstDiscovery', () => firstTry)
+  fastify.addHook('onReady', async () => {
+    firstTry = firstListing(0)
     fastify.scheduler.addCronJob(job)
+  })
+  fastify.addHook('onClose', async () => {
+    closed = true
+    clearTimeout(retry)
   })
 }, { name: 'scheduler', dependencies: ['registry', 'provider', 'lifecycle', 'rules', 'events', 'clock', 'config'] })

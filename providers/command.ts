@@ -8,6 +8,7 @@ import type { AppRecord, Formation } from '../lib/app-record'
 import { childEnv } from '../lib/config-schema'
 import type { Logger } from '../lib/logger'
 import type { CommandAppSpec } from '../lib/paastis-file'
+import { runsCommand, type PidFiles } from '../lib/pid-files'
 import { killGroup, pipeOutput, runShell } from '../lib/shell'
 import { ProviderError, type Provider, type ProviderApp } from './provider'
 
@@ -17,6 +18,8 @@ export interface CommandProviderOptions {
   stopGraceMs: number
   /** Timeout of the start/stop/status commands. */
   commandTimeoutMs: number
+  /** Where the pid files of spawned processes are kept (found again after a crash). */
+  pidFiles?: PidFiles
 }
 
 interface Spawned {
@@ -32,6 +35,27 @@ export class CommandProvider implements Provider {
 
   constructor (specs: CommandAppSpec[], private readonly options: CommandProviderOptions) {
     for (const spec of specs) this.specs.set(spec.name, spec)
+  }
+
+  /**
+   * Stops the processes a previous Paastis spawned and could not stop (it was killed): they
+   * would hold the apps' ports, and their next start would fail or run a second copy.
+   */
+  async recover (): Promise<void> {
+    const { pidFiles, log } = this.options
+    if (pidFiles === undefined) return
+    for (const spec of this.specs.values()) {
+      const left = pidFiles.read(spec.name)
+      if (left === undefined) continue
+      if (runsCommand(left.pid, left.command) && killGroup(left.pid, 0)) {
+        log.warn({ app: spec.name, pid: left.pid, since: left.startedAt }, 'stopping the app process a previous Paastis left running')
+        killGroup(left.pid, 'SIGTERM')
+        const deadline = Date.now() + this.options.stopGraceMs
+        while (killGroup(left.pid, 0) && Date.now() < deadline) await sleep(50)
+        if (killGroup(left.pid, 'SIGKILL')) log.warn({ app: spec.name, pid: left.pid }, 'it did not stop in time: killed')
+      }
+      pidFiles.remove(spec.name)
+    }
   }
 
   async list (): Promise<ProviderApp[]> {
@@ -112,6 +136,7 @@ export class CommandProvider implements Provider {
         })
       })
     }
+    if (child.pid !== undefined) this.options.pidFiles?.write(spec.name, { pid: child.pid, command, startedAt: new Date().toISOString() })
     pipeOutput(child.stdout, log, { app: spec.name, stream: 'stdout' })
     pipeOutput(child.stderr, log, { app: spec.name, stream: 'stderr' })
     this.processes.set(spec.name, spawned)
@@ -132,6 +157,7 @@ export class CommandProvider implements Provider {
     if (killGroup(pid, 'SIGKILL')) this.options.log.warn({ app: name }, 'app did not stop in time: killed')
     await spawned.exited
     this.processes.delete(name)
+    this.options.pidFiles?.remove(name)
   }
 
   private async command (spec: CommandAppSpec, operation: 'start' | 'stop', command: string): Promise<void> {

@@ -8,6 +8,7 @@ import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '
 import type { ForwardError } from '../lib/forwarder'
 import { ensureAwake, type ProxyTarget } from '../hooks/ensure-awake'
 import { sendContinue, upgradeOf } from '../plugins/connections'
+import type { TrustPeer } from '../lib/trust-proxy'
 
 /** Every method Node's parser accepts, but CONNECT (tunnels are no reverse proxy's business). */
 export const PROXIED_METHODS = METHODS.filter((method) => method !== 'CONNECT')
@@ -15,12 +16,12 @@ export const PROXIED_METHODS = METHODS.filter((method) => method !== 'CONNECT')
 /** Handshake headers of the client's websocket: the relay makes its own towards the app. */
 const WEBSOCKET_HANDSHAKE = ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']
 
-function clientView (request: FastifyRequest, trust: (address: string) => boolean): ClientView {
+function clientView (request: FastifyRequest, trust: TrustPeer): ClientView {
   const socket = request.raw.socket as Socket | undefined
   const address = socket?.remoteAddress ?? ''
   return {
     address,
-    trusted: trust(address),
+    trusted: trust(address, 0),
     host: request.headers.host,
     protocol: (socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
   }

@@ -38,11 +38,13 @@ export interface BuildOptions {
   listen?: boolean
   /** Every log line, parsed (the level is then debug). */
   logs?: LogLine[]
+  /** Wait for the first attempt at listing the apps (default). */
+  waitDiscovery?: boolean
 }
 
 export interface LogLine { level: number, msg: string, [key: string]: unknown }
 
-export async function build (t: Test, { env = {}, yaml, clock, listen = false, logs }: BuildOptions = {}): Promise<FastifyInstance> {
+export async function build (t: Test, { env = {}, yaml, clock, listen = false, logs, waitDiscovery = true }: BuildOptions = {}): Promise<FastifyInstance> {
   const configEnv: Record<string, string> = {}
   if (yaml !== undefined) {
     // Not t.testdir(): the test may keep its own files there.
@@ -61,6 +63,7 @@ export async function build (t: Test, { env = {}, yaml, clock, listen = false, l
   })
   t.teardown(() => server.close())
   await server.ready()
+  if (waitDiscovery) await server.firstDiscovery()
   if (listen) await server.listen({ port: 0, host: '127.0.0.1' })
   return server
 }

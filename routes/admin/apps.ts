@@ -20,6 +20,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     return {
       ...app,
       lastActivityAt: new Date(app.lastActivityAt).toISOString(),
+      nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
       maxIdleTime: formatDuration(app.maxIdleTimeMs),
       timeLeftMs: deadline === null ? null : Math.max(0, deadline - clock.now())
     }

@@ -21,11 +21,17 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
       response: { 200: healthSchema, 503: healthSchema }
     }
   }, async (_request, reply) => {
-    const providerOk = fastify.reconciler.lastDiscoveryOk !== false
+    const { reconciler } = fastify
+    const providerOk = reconciler.lastDiscoveryOk === true
     const checks: Record<string, string> = {
       config: 'ok',
-      provider: providerOk ? 'ok' : `${fastify.provider.name} did not answer at the last check`
+      provider: providerOk
+        ? 'ok'
+        : reconciler.listed
+          ? `${fastify.provider.name} did not answer at the last check`
+          : `${fastify.provider.name} has not listed the apps yet: hosts of apps not yet known get 503 DISCOVERY_PENDING`
     }
+    if (reconciler.suspectListing !== undefined) checks.discovery = reconciler.suspectListing
     let redisOk = true
     if (fastify.registrySync !== undefined) {
       redisOk = fastify.redis.status === 'ready' && !fastify.registrySync.degraded

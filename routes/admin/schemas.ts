@@ -31,7 +31,9 @@ export const appSchema = {
     ignored: { type: 'boolean' },
     rules: { type: 'array', items: { type: 'string' }, description: 'Patterns of the paastis.yml rules that shaped the app' },
     formation: { type: 'object', additionalProperties: { type: 'integer' }, nullable: true },
-    lastError: { type: 'string', nullable: true }
+    lastError: { type: 'string', nullable: true },
+    failedWakes: { type: 'integer', nullable: true, description: 'Consecutive failed wakes' },
+    nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' }
   }
 } as const
 
