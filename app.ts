@@ -12,6 +12,10 @@ export interface AppOptions extends FastifyPluginOptions {
   /** The environment to read instead of process.env and .env (tests). */
   env?: Record<string, string | undefined>
   clock?: Clock
+  /** Variables set by command-line flags, and the flag of each: errors name the flag. */
+  flags?: Record<string, string>
+  /** `paastis check`: configuration and one listing only; nothing is started or stopped. */
+  check?: boolean
 }
 
 declare module 'fastify' {
@@ -79,6 +83,9 @@ export function renderError (err: FastifyError | PaastisError, request: FastifyR
   }
   if (err instanceof PaastisError) {
     reply.headers(err.headers)
+  } else if (err.validation !== undefined) {
+    body.code = 'BAD_REQUEST'
+    body.message = describeValidation(err)
   } else if (statusCode >= 500) {
     // Unexpected: log it, tell the client nothing of the internals.
     request.log.error({ err }, 'request failed')
@@ -93,6 +100,15 @@ export function renderError (err: FastifyError | PaastisError, request: FastifyR
     return
   }
   reply.code(statusCode).send(body)
+}
+
+/** "querystring/state must be equal to one of the allowed values" → the values, listed. */
+function describeValidation (err: FastifyError): string {
+  return (err.validation ?? []).map((issue) => {
+    const field = `${err.validationContext ?? 'request'}${issue.instancePath.replace(/\//g, '.')}`
+    if (issue.keyword === 'enum') return `${field} must be one of: ${(issue.params.allowedValues as string[]).join(', ')}`
+    return `${field} ${issue.message ?? 'is invalid'}`
+  }).join('; ')
 }
 
 function errorPage (body: ErrorBody): string {

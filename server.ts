@@ -7,13 +7,16 @@ import fp from 'fastify-plugin'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import app, { options } from './app'
-import { parseFiniteDuration } from './lib/duration'
+import app, { options, type AppOptions } from './app'
+import { formatDuration, parseFiniteDuration } from './lib/duration'
 import { loggerOptions } from './lib/logger'
 
 const HELP = `Usage: paastis [options]
+       paastis check [options]
 
 Scale-to-zero proxy: stops idle apps, wakes them on the first request.
+\`paastis check\` validates the environment, paastis.yml and the provider's credentials (one
+listing), prints the apps found with the rules and idle time of each, and exits 0 or 1.
 
 Options:
   -H, --host <host>          address to listen on (HOST, default 0.0.0.0)
@@ -26,10 +29,20 @@ Options:
 
 Every other setting is an environment variable (also read from .env); flags override them.`
 
+/** Which variable each flag sets: errors about a value name the flag it came from. */
+const FLAG_VARIABLES = { host: 'HOST', port: 'PORT', 'max-idle-time': 'START_AND_STOP_MAX_IDLE_TIME', config: 'PAASTIS_CONFIG_FILE' } as const
+
+export interface Args {
+  action: 'help' | 'version' | 'run' | 'check'
+  /** Variable → the flag that set it. */
+  flags: Record<string, string>
+}
+
 /** Flags override the environment and .env; absent flags change nothing. */
-export function applyArgs (argv: string[], env: NodeJS.ProcessEnv): 'help' | 'version' | 'run' {
-  const { values } = parseArgs({
+export function applyArgs (argv: string[], env: NodeJS.ProcessEnv): Args {
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       host: { type: 'string', short: 'H' },
       port: { type: 'string', short: 'P' },
@@ -40,13 +53,19 @@ export function applyArgs (argv: string[], env: NodeJS.ProcessEnv): 'help' | 've
     },
     strict: true
   })
-  if (values.help === true) return 'help'
-  if (values.version === true) return 'version'
-  if (values.host !== undefined) env.HOST = values.host
-  if (values.port !== undefined) env.PORT = values.port
-  if (values['max-idle-time'] !== undefined) env.START_AND_STOP_MAX_IDLE_TIME = values['max-idle-time']
-  if (values.config !== undefined) env.PAASTIS_CONFIG_FILE = values.config
-  return 'run'
+  const flags: Record<string, string> = {}
+  if (values.help === true) return { action: 'help', flags }
+  if (values.version === true) return { action: 'version', flags }
+  for (const [flag, variable] of Object.entries(FLAG_VARIABLES) as Array<[keyof typeof FLAG_VARIABLES, string]>) {
+    const value = values[flag]
+    if (value === undefined) continue
+    env[variable] = value
+    flags[variable] = `--${flag}`
+  }
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'check')) {
+    throw new Error(`unknown command "${positionals.join(' ')}"`)
+  }
+  return { action: positionals[0] === 'check' ? 'check' : 'run', flags }
 }
 
 function version (): string {
@@ -63,12 +82,45 @@ function shutdownGraceMs (): number {
   }
 }
 
-export function buildServer (): FastifyInstance {
+export function buildServer (appOptions: AppOptions = {}): FastifyInstance {
   // The logger options are read now: the demo sets LOG_FORMAT before building the server.
-  const server = Fastify({ ...options, logger: loggerOptions() })
+  const logger = loggerOptions()
+  // `paastis check` prints its own report; only warnings (unknown keys…) are logged.
+  if (appOptions.check === true && process.env.LOG_LEVEL === undefined) logger.level = 'warn'
+  const server = Fastify({ ...options, logger })
   // fastify-plugin, as fastify-cli does: the app's decorators (config) are the server's.
-  server.register(fp(app))
+  server.register(fp(app), appOptions)
   return server
+}
+
+/** `paastis check`: the configuration, one listing, and what applies to each app. */
+async function check (flags: Record<string, string>): Promise<number> {
+  const server = buildServer({ flags, check: true })
+  try {
+    await server.ready()
+  } catch (err) {
+    console.error(`✗ configuration: ${(err as Error).message}`)
+    await server.close().catch(() => {})
+    return 1
+  }
+  const { settings, provider, reconciler, registry, rules } = server
+  console.log(`✓ environment${settings.file.path === '' ? '' : ` and ${settings.file.path} (${settings.file.rules.length} rules, ${settings.file.apps.length} apps)`}`)
+  await server.firstDiscovery()
+  if (!reconciler.listed) {
+    console.error(`✗ ${provider.name}: the apps could not be listed: ${reconciler.lastDiscoveryError ?? 'no answer'}`)
+    await server.close()
+    return 1
+  }
+  const apps = registry.list().sort((a, b) => a.name.localeCompare(b.name))
+  console.log(`✓ ${provider.name}: ${apps.length} apps listed\n`)
+  const rows = [['APP', 'PROVIDER', 'STATE', 'MAX IDLE', 'RULES'], ...apps.map((app) => [
+    app.name, app.provider, app.state, app.ignored ? 'ignored' : formatDuration(app.maxIdleTimeMs),
+    rules.policyFor(app.name).rules.join(', ') || '–'
+  ])]
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd())
+  await server.close()
+  return 0
 }
 
 /**
@@ -89,17 +141,21 @@ async function shutdown (server: FastifyInstance, graceMs: number): Promise<void
 }
 
 export async function main (argv: string[] = process.argv.slice(2)): Promise<void> {
-  let action: ReturnType<typeof applyArgs>
+  let args: Args
   try {
-    action = applyArgs(argv, process.env)
+    args = applyArgs(argv, process.env)
   } catch (err) {
     console.error(`paastis: ${(err as Error).message}\n\n${HELP}`)
     process.exit(2)
   }
-  if (action === 'help') return console.log(HELP)
-  if (action === 'version') return console.log(version())
+  if (args.action === 'help') return console.log(HELP)
+  if (args.action === 'version') return console.log(version())
+  if (args.action === 'check') {
+    process.exitCode = await check(args.flags)
+    return
+  }
 
-  const server = buildServer()
+  const server = buildServer({ flags: args.flags })
   const graceMs = shutdownGraceMs()
   // close-with-grace's own delay is the last resort (exit 1): the grace period ends before it.
   closeWithGrace({ delay: graceMs + 30_000 }, async ({ signal, err }) => {

@@ -2,7 +2,7 @@
 // A running app costs two map lookups and no I/O; a sleeping one is woken once for all waiters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
-import { appIgnored, badHost, discoveryPending, PaastisError, unknownApp, wakeError } from '../lib/errors'
+import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, wakeError } from '../lib/errors'
 import type { AppRoute } from '../lib/host-router'
 import { WakeError } from '../lib/lifecycle'
 import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
@@ -40,6 +40,10 @@ function isPassive (route: AppRoute, request: FastifyRequest): boolean {
   if (agents === undefined) return false
   const agent = request.headers['user-agent'] ?? ''
   return agents.some((pattern) => pattern.test(agent))
+}
+
+function isLoopback (address: string | undefined): boolean {
+  return address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true
 }
 
 /** How long a request waits for the first listing of the apps after a start. */
@@ -91,7 +95,11 @@ export function ensureAwake (fastify: FastifyInstance) {
       else throw discoveryPending()
     }
     if (route.kind === 'bad-host') throw badHost()
-    if (route.kind === 'unknown') throw unknownApp(route.key)
+    if (route.kind === 'unknown') {
+      // Someone on this machine asking 127.0.0.1 most likely wants the admin API.
+      if (/^[\d.:[\]]+$/.test(route.key) && isLoopback(request.raw.socket?.remoteAddress)) throw adminIsElsewhere(route.key, config.ADMIN_HOST)
+      throw unknownApp(route.key)
+    }
     const app = route.record
     if (request.headers[STATUS_HEADER] !== undefined) {
       // The waiting page asks how the wake goes: answered here, never proxied, never activity.

@@ -29,8 +29,10 @@ export interface AppRecord {
   ignored: boolean
   /** The patterns of the rules that shaped this app, in the order they applied. */
   rules: string[]
-  /** Why the last start failed. */
+  /** Why the last start failed, as visitors may read it. */
   lastError?: string
+  /** What the app itself said (its last error output): for operators only. */
+  lastErrorDetail?: string
   /** Consecutive failed wakes; a success resets it. */
   failedWakes?: number
   /** Epoch milliseconds before which a request does not try to wake the app again. */

@@ -1,6 +1,7 @@
 // Every environment variable Paastis reads: the original Paastis' table, same names and meaning,
 // plus the new ones. Validated at start-up by @fastify/env; a bad value names the variable.
 import { DURATION_PATTERN } from './duration'
+import { LOG_LEVELS } from './logger'
 
 const duration = { type: 'string', pattern: DURATION_PATTERN } as const
 const seconds = { type: 'integer', minimum: 0 } as const
@@ -76,8 +77,8 @@ export const envSchema = {
     LOG_REQUESTS: { type: 'boolean', default: false },
     LOG_FORMAT: { type: 'string', enum: ['json', 'pretty'] },
     SHUTDOWN_GRACE_PERIOD: { ...duration, default: '30s' },
-    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-    LOGGING_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }
+    LOG_LEVEL: { type: 'string', enum: LOG_LEVELS, default: 'info' },
+    LOGGING_LEVEL: { type: 'string', enum: LOG_LEVELS }
   }
 } as const
 

@@ -25,6 +25,10 @@ export const badHost = (): PaastisError =>
 export const unknownApp = (key: string): PaastisError =>
   new PaastisError(404, 'UNKNOWN_APP', `No app is served at this host (app key "${key.slice(0, 100)}")`)
 
+export const adminIsElsewhere = (host: string, adminHost: string): PaastisError =>
+  new PaastisError(404, 'UNKNOWN_APP', `No app is served at ${host.slice(0, 100)}. The admin API is served on ADMIN_HOST: ` +
+    `use http://${adminHost}${/:\d+$/.exec(host)?.[0] ?? ''}/apps (or send Host: ${adminHost})`)
+
 export const discoveryPending = (): PaastisError =>
   new PaastisError(503, 'DISCOVERY_PENDING', 'Paastis has just started and its provider has not listed the apps yet', { 'retry-after': '5' })
 

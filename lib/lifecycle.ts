@@ -279,21 +279,25 @@ export class Lifecycle {
     } catch (err) {
       const reason: WakeFailure = err instanceof WakeError ? err.reason : 'failed'
       let message = `${name} could not be started: ${(err as Error).message}`
+      const detail = provider.diagnose?.(record)
       // Half-started is the worst state: the next check would find it alive and unready.
       const stopped = await this.stopHalfStarted(record)
       message += stopped === true ? '; what was started is stopped again' : `; stopping what was started failed too: ${stopped}`
       record.state = 'failed'
       record.lastError = message
+      // What the app said is for operators: events, admin API and log, never a visitor's page.
+      record.lastErrorDetail = detail
       record.failedWakes = (record.failedWakes ?? 0) + 1
       const backoffMs = this.backoffMs(record.failedWakes)
       record.nextWakeAt = this.options.clock.now() + backoffMs
       await registry.save(record)
-      events.record({ app: name, type: 'start_failed', cause, reason, message: `${message} (next try in ${Math.round(backoffMs / 1000)} s at the earliest)` })
-      log.warn({ app: name, cause, reason, failedWakes: record.failedWakes }, message)
+      events.record({ app: name, type: 'start_failed', cause, reason, message: `${message}${detail === undefined ? '' : `; ${detail}`} (next try in ${Math.round(backoffMs / 1000)} s at the earliest)` })
+      log.warn({ app: name, cause, reason, failedWakes: record.failedWakes, detail }, message)
       throw new WakeError(name, reason, message, backoffMs)
     }
     delete record.failedWakes
     delete record.nextWakeAt
+    delete record.lastErrorDetail
 
     const totalMs = Math.round(performance.now() - begin)
     record.state = 'running'

@@ -340,5 +340,11 @@ export async function loadPaastisFile (file: string, required: boolean): Promise
     }
     throw new ConfigFileError(file, undefined, `cannot be read: ${(err as Error).message}`)
   }
-  return parsePaastisFile(text, file)
+  const parsed = parsePaastisFile(text, file)
+  // A missing folder would fail every wake with "spawn /bin/sh ENOENT": say it now.
+  for (const [i, app] of parsed.apps.entries()) {
+    const folder = await stat(app.cwd).catch(() => undefined)
+    if (folder?.isDirectory() !== true) throw new ConfigFileError(file, undefined, `apps[${i}].cwd: ${app.cwd} is not a folder (app ${app.name})`)
+  }
+  return parsed
 }

@@ -48,6 +48,8 @@ const TICK_LOCK_MIN_MS = 5000
 export class Reconciler {
   /** Whether the provider answered at the last tick (readiness). */
   lastDiscoveryOk: boolean | undefined
+  /** Why the last listing failed. */
+  lastDiscoveryError: string | undefined
   /** Why the last listing was not believed, while it is not (readiness, metrics). */
   suspectListing: string | undefined
   private suspectSince = 0
@@ -95,7 +97,7 @@ export class Reconciler {
       this.lastDiscoveryOk = true
     } catch (err) {
       this.lastDiscoveryOk = false
-      report.discoveryError = (err as Error).message
+      this.lastDiscoveryError = report.discoveryError = (err as Error).message
       this.options.log.error({ provider: this.options.provider.name }, `discovery failed: ${report.discoveryError}`)
     }
     report.stopped = await this.sweep()

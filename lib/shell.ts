@@ -21,9 +21,12 @@ export interface ShellOptions {
 }
 
 /** Logs each line of a child's stdout and stderr. */
-export function pipeOutput (stream: NodeJS.ReadableStream | null, log: Logger, fields: Record<string, unknown>): void {
+export function pipeOutput (stream: NodeJS.ReadableStream | null, log: Logger, fields: Record<string, unknown>, onLine?: (line: string) => void): void {
   if (stream === null) return
-  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => { log.info(fields, line) })
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    log.info(fields, line)
+    if (line.trim() !== '') onLine?.(line)
+  })
 }
 
 export function runShell (command: string, options: ShellOptions): Promise<ShellResult> {

@@ -3,7 +3,8 @@ import fastifyEnv from '@fastify/env'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { commaList, envSchema, type Env } from '../lib/config-schema'
-import { parseDuration, parseFiniteDuration } from '../lib/duration'
+import type { ErrorObject } from 'ajv'
+import { DURATION_PATTERN, parseDuration, parseFiniteDuration } from '../lib/duration'
 import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
 import type { AppOptions } from '../app'
 import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
@@ -66,6 +67,24 @@ function trustProxy (value: string): TrustPeer {
   }
 }
 
+/**
+ * env-schema says "env/PORT must be integer": name the variable plainly (or the command-line flag
+ * that set it), list the allowed values, and describe durations in words, not as a regex.
+ */
+function describeEnvErrors (err: Error & { errors?: ErrorObject[] }, flags: Record<string, string> = {}): string {
+  if (err.errors === undefined) return err.message.replace(/env\//g, '')
+  return err.errors.map((error) => {
+    const name = error.instancePath.replace(/^\//, '')
+    const flag = flags[name]
+    const subject = flag === undefined ? name : `${flag} (${name})`
+    if (error.keyword === 'enum') return `${subject} must be one of: ${(error.params.allowedValues as string[]).join(', ')}`
+    if (error.keyword === 'pattern' && error.params.pattern === DURATION_PATTERN) {
+      return `${subject} must be a duration: minutes (15), or 30s, 15m, 2h, 1d, 0 or never`
+    }
+    return `${subject} ${error.message ?? 'is invalid'}`
+  }).join('; ')
+}
+
 export default fp(async function config (fastify: FastifyInstance, opts: AppOptions) {
   try {
     await fastify.register(fastifyEnv, {
@@ -74,8 +93,7 @@ export default fp(async function config (fastify: FastifyInstance, opts: AppOpti
       dotenv: opts.env === undefined
     })
   } catch (err) {
-    // env-schema says "env/PORT must be integer": name the variable plainly.
-    throw new ConfigError(`invalid environment: ${(err as Error).message.replace(/env\//g, '')}`)
+    throw new ConfigError(`invalid configuration: ${describeEnvErrors(err as Error & { errors?: ErrorObject[] }, opts.flags)}`)
   }
   const env = fastify.config
   // The default file may be missing (no rules); a file asked for by name must be there.

@@ -7,6 +7,7 @@ import { CleverCloudProvider } from '../providers/clever-cloud'
 import { createHash } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import type { AppOptions } from '../app'
 import { PidFiles } from '../lib/pid-files'
 import { CommandProvider } from '../providers/command'
 import { HerokuProvider } from '../providers/heroku'
@@ -98,9 +99,10 @@ function stateDir (configured: string, configFile: string): string {
   return path.join(tmpdir(), `paastis-${id}`)
 }
 
-export default fp(async function provider (fastify: FastifyInstance) {
+export default fp(async function provider (fastify: FastifyInstance, opts: AppOptions) {
   const inner = createProvider(fastify)
-  if (inner instanceof CommandProvider) await inner.recover()
+  // `paastis check` may run beside a live Paastis: it never touches its processes.
+  if (inner instanceof CommandProvider && opts.check !== true) await inner.recover()
   const provider = new InstrumentedProvider(inner)
   fastify.decorate('provider', provider)
   // Processes Paastis spawned stop with it.

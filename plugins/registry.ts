@@ -1,6 +1,7 @@
 // The registry, in memory or shared in Redis, and the locks that go with it.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { AppOptions } from '../app'
 import { parseFiniteDuration } from '../lib/duration'
 import { RedisLocks, type Locks } from '../lib/locks'
 import { RedisEvents } from '../lib/redis-events'
@@ -19,9 +20,10 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function registry (fastify: FastifyInstance) {
+export default fp(async function registry (fastify: FastifyInstance, opts: AppOptions) {
   const { config } = fastify
-  if (config.REGISTRY_TYPE === 'in-memory') {
+  // `paastis check` never writes to a shared registry.
+  if (config.REGISTRY_TYPE === 'in-memory' || opts.check === true) {
     const registry = new Registry(new MemoryStore())
     fastify.decorate('registry', registry)
     fastify.decorate('locks', undefined)

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AsyncTask, CronJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
+import type { AppOptions } from '../app'
 import { ConfigError } from './config'
 
 declare module 'fastify' {
@@ -14,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function scheduler (fastify: FastifyInstance) {
+export default fp(async function scheduler (fastify: FastifyInstance, opts: AppOptions) {
   const log = fastify.log.child({ component: 'scheduler' })
   const reconciler = new Reconciler({
     registry: fastify.registry,
@@ -58,6 +59,8 @@ export default fp(async function scheduler (fastify: FastifyInstance) {
       log.info({ apps: fastify.registry.size }, 'apps listed')
     } catch (err) {
       reconciler.lastDiscoveryOk = false
+      reconciler.lastDiscoveryError = (err as Error).message
+      if (opts.check === true) return
       const delayMs = Math.min(30_000, 1000 * 2 ** attempt)
       log.error(`initial discovery failed (${(err as Error).message}): trying again in ${delayMs / 1000} s`)
       if (!closed && !reconciler.listed) retry = setTimeout(() => { void firstListing(attempt + 1) }, delayMs)
@@ -68,7 +71,7 @@ export default fp(async function scheduler (fastify: FastifyInstance) {
   fastify.decorate('firstDiscovery', () => firstTry)
   fastify.addHook('onReady', async () => {
     firstTry = firstListing(0)
-    fastify.scheduler.addCronJob(job)
+    if (opts.check !== true) fastify.scheduler.addCronJob(job)
   })
   fastify.addHook('onClose', async () => {
     closed = true

@@ -26,6 +26,8 @@ interface Spawned {
   child: ChildProcess
   exit?: string
   exited: Promise<void>
+  /** The last line the process wrote to stderr (why it failed, most often). */
+  lastError?: string
 }
 
 export class CommandProvider implements Provider {
@@ -97,6 +99,11 @@ export class CommandProvider implements Provider {
     await Promise.all([...this.processes.keys()].map((name) => this.terminate(name)))
   }
 
+  diagnose (app: AppRecord): string | undefined {
+    const line = this.processes.get(app.name)?.lastError
+    return line === undefined ? undefined : `its last error output: ${line.slice(0, 500)}`
+  }
+
   private spec (name: string, operation: string): CommandAppSpec {
     const spec = this.specs.get(name)
     if (spec === undefined) throw new ProviderError(this.name, operation, name, 'no such app in paastis.yml', 404)
@@ -138,7 +145,7 @@ export class CommandProvider implements Provider {
     }
     if (child.pid !== undefined) this.options.pidFiles?.write(spec.name, { pid: child.pid, command, startedAt: new Date().toISOString() })
     pipeOutput(child.stdout, log, { app: spec.name, stream: 'stdout' })
-    pipeOutput(child.stderr, log, { app: spec.name, stream: 'stderr' })
+    pipeOutput(child.stderr, log, { app: spec.name, stream: 'stderr' }, (line) => { spawned.lastError = line })
     this.processes.set(spec.name, spawned)
     log.info({ app: spec.name, pid: child.pid }, 'app process spawned')
   }

@@ -37,6 +37,10 @@ export class InstrumentedProvider implements Provider {
     return this.inner.failure?.(app)
   }
 
+  diagnose (app: AppRecord): string | undefined {
+    return this.inner.diagnose?.(app)
+  }
+
   close (): Promise<void> {
     return this.inner.close()
   }

@@ -28,6 +28,8 @@ export interface Provider {
   stop(app: AppRecord): Promise<Formation | undefined>
   /** A cheap, local check while waiting for readiness: why the start has failed, if known. */
   failure?(app: AppRecord): string | undefined
+  /** For operators only (events, admin API, log; never a visitor): what the app said last. */
+  diagnose?(app: AppRecord): string | undefined
   /** Releases what the provider holds (connections, processes it spawned). */
   close(): Promise<void>
 }

@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import path from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
+import { FakeScalingo, SCALINGO_TOKEN } from './fakes/scalingo'
 import { appsYaml, eventually, freePort } from './helper'
 
 const SERVER = path.join(__dirname, '..', 'dist', 'server.js')
@@ -66,4 +67,54 @@ t.test('--help, --version and unknown flags', async (t) => {
   const bad = run(['--bogus'], {})
   t.equal((await once(bad.child, 'exit'))[0], 2)
   t.match(bad.output(), /Unknown option '--bogus'/)
+})
+
+t.test('a bad flag value names the flag, and a bad LOG_LEVEL is a message, not a pino stack', async (t) => {
+  const port = run(['--port', '99999'], {})
+  t.equal((await once(port.child, 'exit'))[0], 1)
+  t.match(port.output(), /--port \(PORT\) must be <= 65535/)
+  const idle = run(['--max-idle-time', 'abc', '--port', '0'], {})
+  t.equal((await once(idle.child, 'exit'))[0], 1)
+  t.match(idle.output(), /--max-idle-time \(START_AND_STOP_MAX_IDLE_TIME\) must be a duration: minutes \(15\), or 30s, 15m, 2h, 1d, 0 or never/)
+  const level = run(['--port', '0'], { LOG_LEVEL: 'verbose' })
+  t.equal((await once(level.child, 'exit'))[0], 1)
+  t.match(level.output(), /LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent/)
+  t.notMatch(level.output(), /at .*pino/, 'no stack')
+})
+
+t.test('paastis check: configuration, one listing, the rules and idle time of each app; exit 0 or 1', async (t) => {
+  const [a, b] = [await freePort(), await freePort()]
+  const dir = t.testdir({
+    'paastis.yml': appsYaml([{ name: 'hello', port: a }, { name: 'review-pr1', port: b }]) +
+      "rules:\n  - pattern: '^review-'\n    app_max_idle_time: 2h\n"
+  })
+  const ok = run(['check', '--config', path.join(dir, 'paastis.yml')], { START_AND_STOP_MAX_IDLE_TIME: '20' })
+  t.equal((await once(ok.child, 'exit'))[0], 0)
+  t.match(ok.output(), /✓ environment and .*paastis\.yml \(1 rules, 2 apps\)/)
+  t.match(ok.output(), /✓ command: 2 apps listed/)
+  t.match(ok.output(), /^hello\s+command\s+stopped\s+20m\s+–$/m)
+  t.match(ok.output(), /^review-pr1\s+command\s+stopped\s+2h\s+\^review-$/m)
+  t.notOk(await fetch(`http://127.0.0.1:${a}/`).then(() => true, () => false), 'nothing was started')
+
+  const broken = run(['check', '--config', path.join(dir, 'missing.yml')], {})
+  t.equal((await once(broken.child, 'exit'))[0], 1)
+  t.match(broken.output(), /✗ configuration: .*missing\.yml: cannot be read/)
+})
+
+t.test('paastis check against a PaaS: the apps of the account, or what is wrong with the credentials', async (t) => {
+  const api = new FakeScalingo()
+  await api.listen()
+  t.teardown(() => api.close())
+  await api.addApp('front', { web: 1 })
+  await api.addApp('back', { web: 0 })
+  const env = { PROVIDER_NAME: 'scalingo', PROVIDER_SCALINGO_AUTH_URL: api.baseUrl, PROVIDER_RETRIES: '0' }
+  const ok = run(['check'], { ...env, PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN })
+  t.equal((await once(ok.child, 'exit'))[0], 0)
+  t.match(ok.output(), /✓ scalingo: 2 apps listed/)
+  t.match(ok.output(), /^back\s+scalingo\s+stopped\s+15m/m)
+  t.match(ok.output(), /^front\s+scalingo\s+running\s+15m/m)
+  const wrong = run(['check'], { ...env, PROVIDER_SCALINGO_API_TOKEN: 'tk-us-wrong' })
+  t.equal((await once(wrong.child, 'exit'))[0], 1)
+  t.match(wrong.output(), /✗ scalingo: the apps could not be listed: .*401/)
+  t.notMatch(wrong.output(), /tk-us-wrong/, 'never the token')
 })

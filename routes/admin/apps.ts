@@ -76,7 +76,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     const wake = lifecycle.wake(app.name, 'admin', true) // an admin's start ignores a failure backoff
     if (request.query.wait !== true) {
       wake.catch(() => {}) // recorded as an event; the caller did not ask to wait
-      return reply.code(202).send(view(app))
+      return reply.code(202).send({ ...view(app), state: 'starting' })
     }
     try {
       await wake

@@ -368,3 +368,32 @@ t.test('9. every method token reaches the app (WebDAV, CalDAV, CardDAV)', async 
     t.equal((await response.body.json() as { method: string }).method, method, `${method} reached the app`)
   }
 })
+
+t.test('errors that say what to do', async (t) => {
+  const port = await freePort()
+  const server = await build(t, {
+    listen: true,
+    yaml: appsYaml([{ name: 'hello', port }]) + '  - name: typo\n    run: nodee server.js\n    port: 4999\n',
+    env: { ROUTING_SYSTEM_API_TOKEN: 'token' }
+  })
+  const admin = { host: 'localhost', authorization: 'Bearer token' }
+  const viaIp = await request(`http://127.0.0.1:${portOf(server)}/apps`)
+  t.equal(viaIp.statusCode, 404)
+  t.match(await viaIp.body.json(), { message: /The admin API is served on ADMIN_HOST: use http:\/\/localhost:\d+\/apps/ }, 'a loopback client asking 127.0.0.1 is told where the admin API is')
+
+  const started = await server.inject({ method: 'POST', url: '/apps/hello/start', headers: admin })
+  t.equal(started.statusCode, 202)
+  t.equal(started.json().state, 'starting', 'a start under way says so')
+
+  const filter = await server.inject({ url: '/apps?state=sleeping', headers: admin })
+  t.equal(filter.statusCode, 400)
+  t.match(filter.json().message, /querystring\.state must be one of: running, stopped, starting, stopping, failed, unknown/)
+
+  const typo = await server.inject({ url: '/', headers: { host: 'typo.example.com' } })
+  t.equal(typo.statusCode, 503)
+  t.match(typo.json().message, /exited with code 127/)
+  t.notMatch(typo.json().message, /not found/, "the app's own output is not shown to a visitor")
+  t.match(server.events.list({ app: 'typo', type: 'start_failed' })[0], { message: /its last error output: .*nodee: not found/ })
+  const record = await server.inject({ url: '/apps/typo', headers: admin })
+  t.match(record.json(), { lastErrorDetail: /nodee: not found/ }, 'the admin API has it')
+})

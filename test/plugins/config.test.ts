@@ -5,9 +5,13 @@ t.test('a bad environment value stops start-up with a message naming the variabl
   const cases: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /PORT must be integer/],
     [{ PORT: '70000' }, /PORT must be <= 65535/],
-    [{ REGISTRY_TYPE: 'postgres' }, /REGISTRY_TYPE must be equal to one of the allowed values/],
-    [{ START_AND_STOP_MAX_IDLE_TIME: 'soon' }, /START_AND_STOP_MAX_IDLE_TIME must match pattern/],
-    [{ PROVIDER_NAME: 'aws' }, /PROVIDER_NAME must be equal to one of the allowed values/],
+    [{ REGISTRY_TYPE: 'postgres' }, /REGISTRY_TYPE must be one of: in-memory, redis/],
+    [{ START_AND_STOP_MAX_IDLE_TIME: 'soon' }, /START_AND_STOP_MAX_IDLE_TIME must be a duration: minutes \(15\), or 30s, 15m, 2h, 1d, 0 or never/],
+    [{ PROVIDER_NAME: 'aws' }, /PROVIDER_NAME must be one of: command, scalingo, clever-cloud, heroku/],
+    [{ WAKE_STRATEGY: 'wait' }, /WAKE_STRATEGY must be one of: hold, page/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent/],
+    [{ TRUST_PROXY: '10.0.0.0/99' }, /TRUST_PROXY: .*expected true, false, a hop count, or addresses and CIDRs/],
+    [{ ADMIN_ALLOW: 'not-an-address' }, /ADMIN_ALLOW: .*expected addresses and CIDRs/],
     [{ ROUTING_SYSTEM_API_ENABLED: 'perhaps' }, /ROUTING_SYSTEM_API_ENABLED must be boolean/],
     [{ START_AND_STOP_CHECKING_INTERVAL_CRON: 'every minute' }, /START_AND_STOP_CHECKING_INTERVAL_CRON: "every minute" is not a cron expression/],
     [{ WAKE_TIMEOUT: 'never' }, /WAKE_TIMEOUT: "never" is not allowed here/],
@@ -16,6 +20,11 @@ t.test('a bad environment value stops start-up with a message naming the variabl
   for (const [env, message] of cases) {
     await t.rejects(build(t, { env }), { message }, JSON.stringify(env))
   }
+})
+
+t.test('a command app whose cwd does not exist is refused at load, not at its first wake', async (t) => {
+  await t.rejects(build(t, { yaml: 'apps:\n  - name: lost\n    run: node server.js\n    port: 4000\n    cwd: /nonexistent/folder\n' }),
+    { message: /paastis\.yml: apps\[0\]\.cwd: \/nonexistent\/folder is not a folder \(app lost\)/ })
 })
 
 t.test('a broken paastis.yml stops start-up with file, line and reason', async (t) => {
