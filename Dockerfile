@@ -1,5 +1,5 @@
 # Paastis: build with dev dependencies, run with production ones only, as a non-root user.
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +12,7 @@ COPY lib ./lib
 COPY examples ./examples
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LOG_FORMAT=json
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -1,6 +1,7 @@
 // What ships: the docs agree with the config schema, the samples load, the Dockerfile refers to
 // files that exist and runs the built server, and `fastify start` serves the built app.
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
@@ -41,10 +42,10 @@ t.test('paastis.yml.sample loads without warning and shows every rule key', asyn
   for (const key of RULE_KEYS) t.match(sample, new RegExp(`^\\s+-? ?${key}:`, 'm'), `${key} is shown`)
 })
 
-t.test('the Dockerfile: official Node 20 slim, npm ci, build, prune, non-root, healthcheck, built server', async (t) => {
+t.test('the Dockerfile: official Node 24 (the current LTS) slim, npm ci, build, prune, non-root, healthcheck, built server', async (t) => {
   const dockerfile = read('Dockerfile')
   const froms = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])
-  t.ok(froms.length >= 2 && froms.every((image) => /^node:20[\w.-]*-slim$/.test(image)), 'multi-stage on node:20 slim')
+  t.ok(froms.length >= 2 && froms.every((image) => /^node:24[\w.-]*-slim$/.test(image)), 'multi-stage on node:24 slim')
   t.match(dockerfile, /RUN npm ci/)
   t.match(dockerfile, /npm run build && npm prune --omit=dev/)
   t.match(dockerfile, /^USER node$/m)
@@ -111,4 +112,15 @@ t.test('npm run demo: the quick start of the README wakes an example app', async
   t.ok(await eventually(() => output.includes('app woke up')), 'the log shows the wake')
   child.kill('SIGTERM')
   t.equal(await new Promise((resolve) => child.on('exit', resolve)), 0)
+})
+
+t.test("the test command's preflight: when a package is missing and cannot be installed, it stops at once with the command", async (t) => {
+  const started = Date.now()
+  const child = spawn('/bin/bash', [path.join(ROOT, 'test', 'preflight.sh')], { env: { PATH: '/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const [code] = await once(child, 'exit') as [number]
+  t.equal(code, 1)
+  t.match(output, /the tests need redis-server[^;]*; install them first:\n  sudo apt-get update && sudo apt-get install -y redis-server/)
+  t.ok(Date.now() - started < 10_000, 'within 10 s')
 })

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# What the tests need besides npm packages: Debian's redis-server (the Redis registry) and
+# chromium (the waiting page, driven by playwright-core). Installed when missing and this runs as
+# root with apt-get; otherwise it stops at once with the command to run. No test then waits
+# minutes for a binary that is not there.
+set -u
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$EUID" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "preflight: installing ${need[*]} (Debian packages the tests use)"
+  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; then exit 0; fi
+  echo "preflight: apt-get could not install ${need[*]}" >&2
+  exit 1
+fi
+echo "preflight: the tests need ${need[*]}; install them first:" >&2
+echo "  sudo apt-get update && sudo apt-get install -y ${need[*]}" >&2
+exit 1
