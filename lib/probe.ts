@@ -1,5 +1,6 @@
 // The readiness probe: an app is ready when it really answers, not when its provider says it
 // runs (PaaS routers answer 502/503 while an app boots). Hakuna ModProxy's `ping` shape.
+import net from 'node:net'
 import { request } from 'undici'
 
 export interface ProbeSpec {
@@ -14,6 +15,26 @@ export interface ProbeSpec {
 }
 
 export const DEFAULT_PROBE: ProbeSpec = { method: 'HEAD', path: '/', statusCode: /^[2-4]/ }
+
+/** Whether the upstream is on this machine (a `command` app): then its port can be watched. */
+export function isLocal (upstream: string): boolean {
+  const { hostname } = new URL(upstream)
+  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]'
+}
+
+/** Whether something accepts TCP connections at the upstream's address (a few syscalls). */
+export function portOpen (upstream: string, timeoutMs: number): Promise<boolean> {
+  const url = new URL(upstream)
+  const port = Number(url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port)
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port, timeout: timeoutMs })
+    const done = (open: boolean): void => {
+      socket.destroy()
+      resolve(open)
+    }
+    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false))
+  })
+}
 
 /** Bodies beyond this are not read for the body regex. */
 const MAX_BODY = 64 * 1024

@@ -11,10 +11,12 @@ t.test('npm run bench runs end to end (quick mode)', async (t) => {
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const code = await new Promise((resolve) => child.on('exit', resolve))
   t.equal(code, 0, output.slice(-2000))
-  for (const row of ['a. direct', 'b. bare @fastify/http-proxy', 'c. Paastis, app running', 'Ratios: **c/b = ', 'pipelining 4',
-    'Paastis overhead: first byte', 'warm Host lookup, 1 app', 'Warm path ÷ bare proxy: in-memory']) {
+  for (const row of ['direct upstream (the limit)', 'node:http + undici Pool, no framework (the Node ceiling)', 'Fastify catch-all + @fastify/reply-from',
+    'Fastify + @fastify/http-proxy', 'Paastis, app running', 'Targets: Paastis ÷ Fastify catch-all + reply-from', 'pipelining 4',
+    'Paastis overhead: first byte', '… worst of them', 'warm Host lookup, 1 app', 'Warm path ÷ Fastify + reply-from: in-memory']) {
     t.ok(output.includes(row), `reports ${row}`)
   }
   t.match(output, /\| … provider start calls \(must be 1\) \| 1 \|/, 'the burst on a sleeping app started it once')
-  t.match(output, /\| c\. Paastis, app running \| [\d,]+ \| \d+ \| \d+ \| [\d.]+ \| 0 \|/, 'no errors through Paastis')
+  t.match(output, /\| Paastis, app running \| [\d,]+ \| – \| [\d.,]+ \| [\d.,]+ \| [\d.]+ \| 0 \|/, 'no errors through Paastis')
+  t.match(output, /load from (wrk, 1 thread|autocannon)/, 'says which load generator it used')
 })

@@ -85,7 +85,7 @@ t.test('a hostile client and unlucky upstreams', async (t) => {
     t.ok(await eventually(() => sockets.every((socket) => socket.destroyed || socket.readableEnded), 6000), 'every slow connection closed by the headers timeout')
   })
 
-  await t.test('many concurrent connections: 200 or 503, never a crash', async (t) => {
+  await t.test('many concurrent connections: 200, 503 or (here, with a 1 s headers timeout) 408, never a crash', async (t) => {
     const limit = openFilesLimit() ?? 1024
     // The clients and Paastis share this process: both ends count against its open files.
     const count = Math.max(100, Math.min(5000, Math.floor((limit - 300) / 2)))
@@ -95,7 +95,9 @@ t.test('a hostile client and unlucky upstreams', async (t) => {
     }))
     const tally = new Map<number | undefined, number>()
     for (const status of statuses) tally.set(status, (tally.get(status) ?? 0) + 1)
-    t.ok([...tally.keys()].every((status) => status === 200 || status === 503), `${count} connections: ${JSON.stringify([...tally])}`)
+    // CLIENT_HEADERS_TIMEOUT is 1 s in this suite: a connection whose headers wait longer than that
+    // in the backlog of thousands is rightly answered 408.
+    t.ok([...tally.keys()].every((status) => status === 200 || status === 503 || status === 408), `${count} connections: ${JSON.stringify([...tally])}`)
     t.ok((tally.get(200) ?? 0) > 0, 'most are served')
     t.ok(await settled(), 'in flight back to 0')
   })
