@@ -1,4 +1,5 @@
-// Forwards one HTTP exchange to an app over a pooled undici Agent, streaming both ways. Every phase
+// Forwards one HTTP exchange to an app over a pooled undici Agent, streaming both ways, through
+// undici's lowest-level dispatch handler (no intermediate stream, no AbortController). Every phase
 // a peer controls has a timeout: the client's body (silence between chunks), the app's connect,
 // first byte and body. Small request bodies are read before a pooled connection is taken, so
 // clients that trickle a body never hold the app's connections (nginx's request buffering).
@@ -52,7 +53,7 @@ export interface ForwardTarget {
 }
 
 export interface ForwardCallbacks {
-  /** The app answered: write the head and return the stream for its body. */
+  /** The app answered: write the head and return where its body goes (the client's response). */
   onResponse: (statusCode: number, headers: Record<string, string | string[] | undefined>) => Writable
   /** Called once, on every failure; `headersSent` says whether the client has a partial answer. */
   onError: (err: ForwardError, headersSent: boolean) => void
@@ -90,36 +91,20 @@ export class Forwarder {
   }
 
   forward (req: IncomingMessage, res: ServerResponse, target: ForwardTarget, callbacks: ForwardCallbacks): void {
-    let settled = false
-    let headersSent = false
-    const controller = new AbortController()
-    const fail = (err: ForwardError): void => {
-      if (settled) return
-      settled = true
-      callbacks.onError(err, headersSent)
-    }
-    // A client that leaves before the app answered must not leave the app's request open.
-    const onClose = (): void => {
-      if (!res.writableFinished) controller.abort(new ForwardError('client_aborted', 'the client closed the connection'))
-    }
-    res.once('close', onClose)
-
+    const exchange = new Exchange(res, callbacks)
     const dispatch = (body: Dispatcher.DispatchOptions['body']): void => {
-      this.agent.stream({
-        origin: target.origin,
-        path: target.basePath + (req.url ?? '/'),
-        method: req.method as Dispatcher.HttpMethod,
-        headers: target.headers,
-        body,
-        signal: controller.signal
-      }, ({ statusCode, headers }) => {
-        headersSent = true
-        return callbacks.onResponse(statusCode, headers)
-      }, (err) => {
-        res.off('close', onClose)
-        if (err !== null) fail(classify(err, controller.signal))
-        else settled = true
-      })
+      if (exchange.settled) return
+      try {
+        this.agent.dispatch({
+          origin: target.origin,
+          path: target.basePath + (req.url ?? '/'),
+          method: req.method as Dispatcher.HttpMethod,
+          headers: target.headers,
+          body
+        }, exchange)
+      } catch (err) {
+        exchange.onError(err as Error)
+      }
     }
 
     const source = target.body ?? (hasBody(req) ? req : undefined)
@@ -129,10 +114,7 @@ export class Forwarder {
     }
     const length = Number(req.headers['content-length'])
     if (source === req && Number.isSafeInteger(length) && length <= this.options.bufferBodyBytes) {
-      readBody(req, length, this.options.clientBodyTimeoutMs).then(dispatch, (err: ForwardError) => {
-        res.off('close', onClose)
-        fail(err)
-      })
+      readBody(req, length, this.options.clientBodyTimeoutMs).then(dispatch, (err: ForwardError) => { exchange.onError(err) })
       return
     }
     const guarded = idleGuard(this.options.clientBodyTimeoutMs)
@@ -145,6 +127,70 @@ export class Forwarder {
 
   async close (): Promise<void> {
     await this.agent.close()
+  }
+}
+
+/**
+ * One exchange as undici's lowest-level handler sees it: the app's head is written to the client
+ * as it arrives, each body chunk is written with backpressure (undici pauses the app's socket
+ * while the client's is full), and a client that leaves aborts the app's request at once.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  settled = false
+  private headersSent = false
+  private abort: ((err?: Error) => void) | undefined
+  private resume: (() => void) | undefined
+  private readonly onClose = (): void => {
+    if (!this.res.writableFinished) this.cancel(new ForwardError('client_aborted', 'the client closed the connection'))
+  }
+
+  constructor (private readonly res: ServerResponse, private readonly callbacks: ForwardCallbacks) {
+    res.once('close', this.onClose)
+  }
+
+  private cancel (err: ForwardError): void {
+    if (this.abort !== undefined) this.abort(err)
+    else this.onError(err)
+  }
+
+  onConnect (abort: (err?: Error) => void): void {
+    if (this.settled) abort(new ForwardError('client_aborted', 'the client closed the connection'))
+    else this.abort = abort
+  }
+
+  onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true // 1xx: informational, Paastis answers its clients itself
+    const headers: Record<string, string | string[]> = {}
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i].toString('latin1').toLowerCase()
+      const value = rawHeaders[i + 1].toString('latin1')
+      const previous = headers[name]
+      headers[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]
+    }
+    this.headersSent = true
+    this.resume = resume
+    this.callbacks.onResponse(statusCode, headers).on('drain', resume)
+    return true
+  }
+
+  onData (chunk: Buffer): boolean {
+    return this.res.write(chunk)
+  }
+
+  onComplete (): void {
+    if (this.settled) return
+    this.settled = true
+    this.res.off('close', this.onClose)
+    if (this.resume !== undefined) this.res.off('drain', this.resume)
+    this.res.end()
+  }
+
+  onError (err: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.res.off('close', this.onClose)
+    if (this.resume !== undefined) this.res.off('drain', this.resume)
+    this.callbacks.onError(classify(err), this.headersSent)
   }
 }
 
@@ -214,9 +260,8 @@ function idleGuard (idleMs: number): Transform {
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
 const RESET = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ECONNABORTED', 'UND_ERR_CLOSED'])
 
-function classify (err: Error, signal: AbortSignal): ForwardError {
+function classify (err: Error): ForwardError {
   if (err instanceof ForwardError) return err
-  if (signal.aborted && signal.reason instanceof ForwardError) return signal.reason
   const code = (err as NodeJS.ErrnoException).code ?? ((err.cause as NodeJS.ErrnoException | undefined)?.code)
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return new ForwardError('upstream_connect_timeout', 'the app did not accept a connection in time', code)
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new ForwardError('upstream_timeout', 'the app did not answer in time', code)
