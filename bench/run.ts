@@ -392,13 +392,17 @@ async function run (): Promise<void> {
   const results = { warm: warmResult.ratios, overheadMs: coldResult.overheadMs, worstOverheadMs: coldResult.worstOverheadMs, tickMs: scaleResult.tickMs, redis: redisResult?.ratio }
   if (WRITE && !QUICK) {
     const file = path.join(ROOT, 'BENCHMARKS.md')
-    const previous = existsSync(file) ? /<!-- results (.*) -->/.exec(readFileSync(file, 'utf8'))?.[1] : undefined
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : ''
+    const previous = /<!-- results (.*) -->/.exec(before)?.[1]
+    // The profile findings are written by hand, between markers, and kept from run to run.
+    const findings = /<!-- findings -->[\s\S]*<!-- \/findings -->/.exec(before)?.[0] ?? '<!-- findings -->\n<!-- /findings -->'
     const changes = previous === undefined ? 'First table.' : describeChanges(JSON.parse(previous) as Results, results)
     writeFileSync(file, [
       '# Benchmarks', '',
       `Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, on ${machine}.`,
       'Every number is measured in the same run as its reference; this machine is small and noisy, so read ratios, not absolutes.', '',
       table, '',
+      findings, '',
       '## Since the previous table', '', changes, '',
       `<!-- results ${JSON.stringify(results)} -->`, ''
     ].join('\n'))

@@ -64,7 +64,8 @@ interface ParsedUpstream { origin: string, basePath: string }
 const UPSTREAM_CACHE_MAX = 10_000
 
 export class Forwarder {
-  private readonly agent: Agent
+  /** The pool to the apps; the readiness probe uses it too. */
+  readonly agent: Agent
   private readonly upstreams = new Map<string, ParsedUpstream>()
 
   constructor (private readonly options: ForwarderOptions) {

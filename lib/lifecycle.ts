@@ -12,6 +12,7 @@ import type { Logger } from './logger'
 import { DEFAULT_PROBE, isLocal, portOpen, probe } from './probe'
 import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
+import type { Dispatcher } from 'undici'
 
 export type WakeFailure = 'unknown' | 'timeout' | 'failed' | 'backoff'
 
@@ -56,13 +57,15 @@ export interface LifecycleOptions {
   drainTimeoutMs?: number
   /** Cross-replica locks (Redis); one process needs none. */
   locks?: Locks
+  /** The proxy's connection pool, for the readiness probes (see probe()). */
+  probeDispatcher?: Dispatcher
   /** Exchanges open on the app on the other replicas (Redis); one process has none. */
   remoteInflight?: (name: string) => Promise<number>
 }
 
 const PROBE_TIMEOUT_MS = 2000
 /** Between two looks at a local app's port while it boots. */
-const PORT_WATCH_MS = 5
+const PORT_WATCH_MS = 2
 const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
 
 export class Lifecycle {
@@ -144,7 +147,7 @@ export class Lifecycle {
     const record = registry.get(name)
     if (record?.state !== 'running' || record.upstream === undefined || this.isBusy(name)) return false
     const spec = this.options.wakeOptionsFor(record).ping ?? DEFAULT_PROBE
-    if (await probe(record.upstream, spec, PROBE_TIMEOUT_MS)) return false
+    if (await probe(record.upstream, spec, PROBE_TIMEOUT_MS, this.options.probeDispatcher)) return false
     if (record.state !== 'running' || this.isBusy(name)) return false
     record.state = 'stopped'
     await registry.save(record)
@@ -353,7 +356,7 @@ export class Lifecycle {
         await sleep(Math.min(PORT_WATCH_MS, Math.max(0, deadline - performance.now())))
         continue
       }
-      if (await probe(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left))) {
+      if (await probe(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left), this.options.probeDispatcher)) {
         if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, deadline - performance.now())))
         return
       }

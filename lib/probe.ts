@@ -1,7 +1,7 @@
 // The readiness probe: an app is ready when it really answers, not when its provider says it
 // runs (PaaS routers answer 502/503 while an app boots). Hakuna ModProxy's `ping` shape.
 import net from 'node:net'
-import { request } from 'undici'
+import { request, type Dispatcher } from 'undici'
 
 export interface ProbeSpec {
   method: string
@@ -39,10 +39,15 @@ export function portOpen (upstream: string, timeoutMs: number): Promise<boolean>
 /** Bodies beyond this are not read for the body regex. */
 const MAX_BODY = 64 * 1024
 
-export async function probe (upstream: string, spec: ProbeSpec, timeoutMs: number): Promise<boolean> {
+/**
+ * One readiness check. With `dispatcher` (the proxy's own pool), the connection the probe opens
+ * stays alive for the first proxied request: a wake saves a connect to a just-booted app.
+ */
+export async function probe (upstream: string, spec: ProbeSpec, timeoutMs: number, dispatcher?: Dispatcher): Promise<boolean> {
   const url = new URL(spec.path, upstream)
   try {
     const response = await request(url, {
+      dispatcher,
       method: spec.method as 'GET',
       headers: { 'user-agent': 'paastis-readiness-probe' },
       headersTimeout: timeoutMs,

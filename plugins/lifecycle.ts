@@ -20,7 +20,8 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     wakeBackoffMs: fastify.settings.wakeBackoffMs,
     wakeBackoffMaxMs: fastify.settings.wakeBackoffMaxMs,
     locks: fastify.locks,
+    probeDispatcher: fastify.forwarder.agent,
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
     wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake
   }))
-}, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock', 'rules'] })
+}, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock', 'rules', 'forwarder'] })
