@@ -23,6 +23,19 @@ rules:
       - 'app-review-pr$1-front'
 `
 
+/**
+ * A renaming rule and an unanchored `ignore` rule, as in the README: a stranger's Host
+ * (`internal-app-review-pr1-back…`) matches both, and must still change nothing of the app.
+ */
+export const RENAMING_AND_IGNORE_RULES = `rules:
+  - pattern: 'app-review-pr(\\d+)-(back|front)'
+    app_name: 'renamed-app-pr$1-$2'
+    app_max_idle_time: 30
+  - pattern: '^internal-'
+    ignore: true
+    linked_apps: ['secret']
+`
+
 export class ManualClock implements Clock {
   constructor (private current: number = Date.now()) {}
   now (): number { return this.current }

@@ -10,7 +10,7 @@ import t from 'tap'
 import { request } from 'undici'
 import WebSocket from 'ws'
 import { parsePaastisFile } from '../../lib/paastis-file'
-import { appsYaml, build, eventually, freePort, ManualClock, portOf, raw, statusOf, type LogLine } from '../helper'
+import { appsYaml, build, eventually, freePort, ManualClock, portOf, raw, RENAMING_AND_IGNORE_RULES, statusOf, type LogLine } from '../helper'
 
 const MINUTE = 60_000
 const get = (url: string, host: string, extra = ''): string => `GET ${url} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`
@@ -185,14 +185,7 @@ t.test('3. a rule that can backtrack catastrophically is refused at load; a stra
 t.test('4. a Host never rewrites an app\'s record', async (t) => {
   const port = await freePort()
   const server = await build(t, {
-    yaml: appsYaml([{ name: 'renamed-app-pr1-back', port }]) + `rules:
-  - pattern: 'app-review-pr(\\d+)-(back|front)'
-    app_name: 'renamed-app-pr$1-$2'
-    app_max_idle_time: 30
-  - pattern: '^internal-'
-    ignore: true
-    linked_apps: ['secret']
-`
+    yaml: appsYaml([{ name: 'renamed-app-pr1-back', port }]) + RENAMING_AND_IGNORE_RULES
   })
   const before = structuredClone(server.registry.get('renamed-app-pr1-back'))
   const stranger = await server.inject({ url: '/', headers: { host: 'internal-app-review-pr1-back.example.com' } })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { parsePaastisFile } from '../../lib/paastis-file'
 import { interpolate, Rules } from '../../lib/rules'
-import { SEED_RULES } from '../helper'
+import { RENAMING_AND_IGNORE_RULES, SEED_RULES } from '../helper'
 
 
 t.test("the seed's sample: a Host key routes to the renamed app, whose policy comes from its own name", async (t) => {
@@ -20,15 +20,7 @@ t.test("the seed's sample: a Host key routes to the renamed app, whose policy co
 })
 
 t.test('a Host can never change an app policy: the same whatever key reached it', async (t) => {
-  const rules = new Rules(parsePaastisFile(`
-rules:
-  - pattern: 'app-review-pr(\\d+)-(back|front)'
-    app_name: 'renamed-app-pr$1-$2'
-    app_max_idle_time: 30
-  - pattern: '^internal-'
-    ignore: true
-    linked_apps: ['secret']
-`, 'paastis.yml').rules)
+  const rules = new Rules(parsePaastisFile(RENAMING_AND_IGNORE_RULES, 'paastis.yml').rules)
   // The README's example: an unanchored pattern also matches a stranger's longer key.
   t.equal(rules.nameFor('internal-app-review-pr1-back'), 'renamed-app-pr1-back', 'the key still routes')
   const policy = rules.policyFor('renamed-app-pr1-back')
