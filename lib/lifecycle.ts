@@ -9,7 +9,7 @@ import type { Clock } from './clock'
 import type { EventLog } from './events'
 import type { Acquired, Locks } from './locks'
 import type { Logger } from './logger'
-import { DEFAULT_PROBE, isLocal, portOpen, probe } from './probe'
+import { DEFAULT_PROBE, isLocal, probe, probeOnce } from './probe'
 import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
 import type { Dispatcher } from 'undici'
@@ -64,8 +64,8 @@ export interface LifecycleOptions {
 }
 
 const PROBE_TIMEOUT_MS = 2000
-/** Between two looks at a local app's port while it boots. */
-const PORT_WATCH_MS = 2
+/** Between two probes of a local app whose port still refuses connections. */
+const LOCAL_REFUSED_RETRY_MS = 2
 const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
 
 export class Lifecycle {
@@ -338,9 +338,10 @@ export class Lifecycle {
 
   /**
    * Ready = the provider has not reported a failure and the upstream passes the probe. A local
-   * app's port is watched every few milliseconds (a refused connect costs a syscall), so its
-   * first byte follows its first listen closely; a remote app is probed every 50 ms at first,
-   * backing off to 1 s, so that a booting PaaS app is not hammered.
+   * app is asked again 2 ms after a refused connection (nothing listens yet: the refusal costs a
+   * syscall), so its first byte follows its first listen closely; once it listens but is not
+   * ready, and for a remote app, the pause starts at 10 ms (local) or 50 ms (remote) and grows,
+   * up to 100 ms or 1 s, so that a booting PaaS app is not hammered.
    */
   private async waitReady (record: AppRecord, wakeOptions: WakeOptions, deadline: number, timeoutMs: number): Promise<void> {
     const spec = wakeOptions.ping ?? DEFAULT_PROBE
@@ -352,16 +353,15 @@ export class Lifecycle {
       if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
       const left = deadline - performance.now()
       if (left <= 0) throw new WakeError(record.name, 'timeout', `it did not answer within ${timeoutMs} ms`)
-      if (local && !await portOpen(record.upstream, Math.min(PROBE_TIMEOUT_MS, left))) {
-        await sleep(Math.min(PORT_WATCH_MS, Math.max(0, deadline - performance.now())))
-        continue
-      }
-      if (await probe(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left), this.options.probeDispatcher)) {
+      const result = await probeOnce(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left), this.options.probeDispatcher)
+      if (result === 'ready') {
         if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, deadline - performance.now())))
         return
       }
       const elapsed = performance.now() - begin
-      const pause = local ? Math.min(100, 10 + elapsed / 20) : Math.min(1000, 50 + elapsed / 10)
+      const pause = local
+        ? (result === 'refused' ? LOCAL_REFUSED_RETRY_MS : Math.min(100, 10 + elapsed / 20))
+        : Math.min(1000, 50 + elapsed / 10)
       await sleep(Math.max(0, Math.min(pause, deadline - performance.now())))
     }
   }

@@ -1,6 +1,5 @@
 // The readiness probe: an app is ready when it really answers, not when its provider says it
 // runs (PaaS routers answer 502/503 while an app boots). Hakuna ModProxy's `ping` shape.
-import net from 'node:net'
 import { request, type Dispatcher } from 'undici'
 
 export interface ProbeSpec {
@@ -16,24 +15,10 @@ export interface ProbeSpec {
 
 export const DEFAULT_PROBE: ProbeSpec = { method: 'HEAD', path: '/', statusCode: /^[2-4]/ }
 
-/** Whether the upstream is on this machine (a `command` app): then its port can be watched. */
+/** Whether the upstream is on this machine (a `command` app): then a refusal means "not yet". */
 export function isLocal (upstream: string): boolean {
   const { hostname } = new URL(upstream)
   return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]'
-}
-
-/** Whether something accepts TCP connections at the upstream's address (a few syscalls). */
-export function portOpen (upstream: string, timeoutMs: number): Promise<boolean> {
-  const url = new URL(upstream)
-  const port = Number(url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port)
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port, timeout: timeoutMs })
-    const done = (open: boolean): void => {
-      socket.destroy()
-      resolve(open)
-    }
-    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false))
-  })
 }
 
 /** Bodies beyond this are not read for the body regex. */
@@ -44,35 +29,45 @@ const MAX_BODY = 64 * 1024
  * stays alive for the first proxied request: a wake saves a connect to a just-booted app.
  */
 export async function probe (upstream: string, spec: ProbeSpec, timeoutMs: number, dispatcher?: Dispatcher): Promise<boolean> {
-  const url = new URL(spec.path, upstream)
-  try {
-    const response = await request(url, {
-      dispatcher,
-      method: spec.method as 'GET',
-      headers: { 'user-agent': 'paastis-readiness-probe' },
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs)
-    })
-    if (spec.statusCode?.test(String(response.statusCode)) === true) {
+  return await probeOnce(upstream, spec, timeoutMs, dispatcher) === 'ready'
+}
+
+/** `refused`: nothing listens yet (a booting local app is worth asking again at once). */
+export type ProbeResult = 'ready' | 'refused' | 'not-ready'
+
+export async function probeOnce (upstream: string, spec: ProbeSpec, timeoutMs: number, dispatcher?: Dispatcher): Promise<ProbeResult> {
+  return await check(upstream, spec, timeoutMs, dispatcher).then((ready) => ready ? 'ready' : 'not-ready', (err: Error) => {
+    const code = (err as NodeJS.ErrnoException).code ?? (err.cause as NodeJS.ErrnoException | undefined)?.code
+    return code === 'ECONNREFUSED' ? 'refused' : 'not-ready'
+  })
+}
+
+/** One request; throws when the app cannot be reached. */
+async function check (upstream: string, spec: ProbeSpec, timeoutMs: number, dispatcher?: Dispatcher): Promise<boolean> {
+  const response = await request(new URL(spec.path, upstream), {
+    dispatcher,
+    method: spec.method as 'GET',
+    headers: { 'user-agent': 'paastis-readiness-probe' },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    signal: AbortSignal.timeout(timeoutMs)
+  })
+  if (spec.statusCode?.test(String(response.statusCode)) === true) {
+    await response.body.dump()
+    return true
+  }
+  if (spec.headers !== undefined) {
+    const lines = Object.entries(response.headers).map(([name, value]) => `${name}: ${String(value)}`).join('\n')
+    if (spec.headers.test(lines)) {
       await response.body.dump()
       return true
     }
-    if (spec.headers !== undefined) {
-      const lines = Object.entries(response.headers).map(([name, value]) => `${name}: ${String(value)}`).join('\n')
-      if (spec.headers.test(lines)) {
-        await response.body.dump()
-        return true
-      }
-    }
-    if (spec.body === undefined) {
-      await response.body.dump()
-      return false
-    }
-    return spec.body.test(await readCapped(response.body))
-  } catch {
+  }
+  if (spec.body === undefined) {
+    await response.body.dump()
     return false
   }
+  return spec.body.test(await readCapped(response.body))
 }
 
 async function readCapped (body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
