@@ -94,7 +94,7 @@ export function ensureAwake (fastify: FastifyInstance) {
       if (await reconciler.waitListed(DISCOVERY_WAIT_MS)) route = hostRouter.route(host)
       else throw discoveryPending()
     }
-    if (route.kind === 'bad-host') throw badHost()
+    if (route.kind === 'bad-host') throw badHost() // narrows the second lookup's type
     if (route.kind === 'unknown') {
       // Someone on this machine asking 127.0.0.1 most likely wants the admin API.
       if (/^[\d.:[\]]+$/.test(route.key) && isLoopback(request.raw.socket?.remoteAddress)) throw adminIsElsewhere(route.key, config.ADMIN_HOST)

@@ -179,23 +179,25 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete (): void {
-    if (this.settled) return
-    this.settled = true
-    this.res.off('close', this.onClose)
-    if (this.resume !== undefined) this.res.off('drain', this.resume)
-    this.res.end()
+    if (this.settle()) this.res.end()
   }
 
   onError (err: Error): void {
-    if (this.settled) return
+    if (this.settle()) this.callbacks.onError(classify(err), this.headersSent)
+  }
+
+  /** True the first time only: every exchange has exactly one end. */
+  private settle (): boolean {
+    if (this.settled) return false
     this.settled = true
     this.res.off('close', this.onClose)
     if (this.resume !== undefined) this.res.off('drain', this.resume)
-    this.callbacks.onError(classify(err), this.headersSent)
+    return true
   }
 }
 
-function hasBody (req: IncomingMessage): boolean {
+/** Whether a request carries a body (by its framing headers). */
+export function hasBody (req: IncomingMessage): boolean {
   const length = req.headers['content-length']
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }

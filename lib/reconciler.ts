@@ -94,7 +94,6 @@ export class Reconciler {
   private async run (report: TickReport): Promise<TickReport> {
     try {
       Object.assign(report, await this.discover())
-      this.lastDiscoveryOk = true
     } catch (err) {
       this.lastDiscoveryOk = false
       this.lastDiscoveryError = report.discoveryError = (err as Error).message

@@ -84,7 +84,7 @@ export class Registry {
 
   /** Keeps the record; if the store does not answer, it is written at the next sync. */
   async save (record: AppRecord): Promise<void> {
-    if (this.apps.get(record.name) !== record) this.namesVersion++
+    if (!this.apps.has(record.name)) this.namesVersion++
     this.apps.set(record.name, record)
     try {
       await this.store.put(record)

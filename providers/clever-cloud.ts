@@ -1,4 +1,4 @@
-// Clever Cloud (shared/providers.md): an API token on the API bridge, or OAuth 1.0a PLAINTEXT as
+// Clever Cloud: an API token on the API bridge, or OAuth 1.0a PLAINTEXT as
 // the official clients sign; apps of the personal space and of every organisation; a start is a
 // deployment polled until it leaves WIP; a stop undeploys every instance.
 import type { AppRecord, Formation } from '../lib/app-record'

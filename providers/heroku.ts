@@ -1,4 +1,4 @@
-// Heroku (shared/providers.md): Platform API v3, bearer token; the app list paginated by Range;
+// Heroku: Platform API v3, bearer token; the app list paginated by Range;
 // a stop scales every process type to 0 and remembers the quantities, a start restores them and
 // waits until the web dynos are up.
 import type { AppRecord, Formation } from '../lib/app-record'

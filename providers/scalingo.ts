@@ -1,4 +1,4 @@
-// Scalingo (shared/providers.md): an API token exchanged for a one-hour JWT, regional APIs, apps
+// Scalingo: an API token exchanged for a one-hour JWT, regional APIs, apps
 // stopped by scaling every process type to 0 and started by scaling back to the remembered
 // formation, each scale an asynchronous operation polled until done.
 import type { AppRecord, Formation } from '../lib/app-record'

@@ -5,7 +5,7 @@ import { METHODS } from 'node:http'
 import type { Socket } from 'node:net'
 import { appTimeout, appUnreachable, clientTimeout, type PaastisError } from '../lib/errors'
 import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '../lib/forward-headers'
-import type { ForwardError } from '../lib/forwarder'
+import { hasBody, type ForwardError } from '../lib/forwarder'
 import { ensureAwake, type ProxyTarget } from '../hooks/ensure-awake'
 import { sendContinue, upgradeOf } from '../plugins/connections'
 import type { TrustPeer } from '../lib/trust-proxy'
@@ -25,11 +25,6 @@ function clientView (request: FastifyRequest, trust: TrustPeer): ClientView {
     host: request.headers.host,
     protocol: (socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
   }
-}
-
-function hasBody (request: FastifyRequest): boolean {
-  const length = request.headers['content-length']
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
 
 function errorFor (app: string, err: ForwardError): PaastisError | undefined {
@@ -62,7 +57,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     const fields = { app: target.app.name, failure: err.failure, method: request.method }
     if (err.failure === 'client_aborted') log.debug(fields, err.message)
     else log.info(fields, err.message)
-    if (err.failure === 'upstream_refused' && !headersSent && !target.retried && !hasBody(request)) {
+    if (err.failure === 'upstream_refused' && !headersSent && !target.retried && !hasBody(request.raw)) {
       // The app died behind Paastis's back: once it is found down, this request wakes it again
       // (or gets the waiting page) instead of reading an error.
       target.end()

@@ -1,4 +1,4 @@
-// A fake Clever Cloud API, on the facts of shared/providers.md: an API token (bearer) or OAuth
+// A fake Clever Cloud API, on the facts of the provider's published API: an API token (bearer) or OAuth
 // 1.0a PLAINTEXT, the personal space and organisations, applications with their vhosts, instances
 // started by a deployment that stays WIP for a while, and Clever Cloud's error bodies.
 import { FakeApi, type FakeUpstream } from './fake-api'

@@ -1,4 +1,4 @@
-// A fake Heroku Platform API (v3), on the facts of shared/providers.md: bearer token and the
+// A fake Heroku Platform API (v3), on the facts of the provider's published API: bearer token and the
 // version 3 Accept header, the app list paginated by Range / Next-Range (206 while truncated),
 // formation read and batch update, dynos that boot asynchronously, and Heroku's error bodies.
 import { FakeApi, type FakeUpstream } from './fake-api'

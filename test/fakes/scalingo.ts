@@ -1,4 +1,4 @@
-// A fake Scalingo, on the facts of shared/providers.md: token exchange for a short-lived JWT,
+// A fake Scalingo, on the facts of the provider's published API: token exchange for a short-lived JWT,
 // /regions, regional APIs (here under /<region> on the same server), apps, containers, scale
 // operations that finish after a delay (the app's web server answers only then), and Scalingo's
 // error bodies.
