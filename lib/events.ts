@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events'
 
 export const EVENT_TYPES = [
-  'discovered', 'forgotten', 'started_outside', 'stopped_outside', 'unreachable',
+  'discovered', 'forgotten', 'started_outside', 'stopped_outside', 'failed_outside', 'unreachable',
   'starting', 'started', 'start_failed',
   'stopping', 'stopped', 'stop_failed', 'stop_vetoed', 'stop_cancelled',
   'hook_failed'

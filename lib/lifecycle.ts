@@ -178,6 +178,13 @@ export class Lifecycle {
       record.state = 'stopped'
       events.record({ app: record.name, type: 'stopped_outside', cause: 'scheduler' })
       changed = true
+    } else if (seen.state === 'failed' && record.state !== 'failed' && record.state !== 'stopped') {
+      // A start that failed at the provider (not ours): the app serves nothing, as if stopped,
+      // but operators see why. A request still tries to wake it.
+      record.state = 'failed'
+      record.lastErrorDetail = seen.detail
+      events.record({ app: record.name, type: 'failed_outside', cause: 'scheduler', message: seen.detail })
+      changed = true
     }
     if (changed) await registry.save(record)
   }

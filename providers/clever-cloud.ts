@@ -1,6 +1,6 @@
-// Clever Cloud: an API token on the API bridge, or OAuth 1.0a PLAINTEXT as
-// the official clients sign; apps of the personal space and of every organisation; a start is a
-// deployment polled until it leaves WIP; a stop undeploys every instance.
+// Clever Cloud: an API token on the API bridge, or OAuth 1.0a PLAINTEXT as the official clients
+// sign; apps of every organisation (the personal space is one of them); a start is a deployment
+// polled until it is no longer in progress; a stop undeploys every instance.
 import type { AppRecord, Formation } from '../lib/app-record'
 import { ApiClient, pollUntil } from './api-client'
 import { ProviderError, type HttpProviderOptions, type Provider, type ProviderApp, type ProviderState } from './provider'
@@ -23,26 +23,39 @@ interface CleverApp {
   vhosts?: Array<{ fqdn: string }>
 }
 interface Organisation { id: string }
-interface Deployment { uuid: string, state: 'WIP' | 'OK' | 'FAIL' | 'CANCELLED', action?: string }
+type DeploymentState = 'WIP' | 'TASK_RUNNING' | 'OK' | 'FAIL' | 'CANCELLED'
+interface Deployment { uuid: string, state: DeploymentState, action?: string }
 
-function stateOf (state: string): ProviderState {
-  switch (state) {
-    case 'SHOULD_BE_UP': return 'running'
-    case 'SHOULD_BE_DOWN': return 'stopped'
-    case 'WANTS_TO_BE_UP': return 'starting'
-    default: return 'unknown'
+/** Still running, as the official client reads it (TASK_RUNNING is "task in progress"). */
+const IN_PROGRESS: ReadonlySet<string> = new Set(['WIP', 'TASK_RUNNING'])
+
+/**
+ * The app's state from its listing alone. Only WANTS_TO_BE_UP is ambiguous (starting, or a start
+ * that failed): it is told apart by the last deployment, as the official client's status does.
+ */
+function stateOf (app: CleverApp, lastDeployment: Deployment | undefined): { state: ProviderState, detail?: string } {
+  switch (app.state) {
+    case 'SHOULD_BE_UP': return { state: 'running' }
+    case 'SHOULD_BE_DOWN': return { state: 'stopped' }
+    case 'WANTS_TO_BE_UP':
+      if (lastDeployment === undefined || IN_PROGRESS.has(lastDeployment.state) || lastDeployment.state === 'OK') return { state: 'starting' }
+      return { state: 'failed', detail: `its last deployment ended ${lastDeployment.state}` }
+    // The platform holds the app down (moderation, unpaid invoices): no start of ours can help.
+    case 'MODERATED': case 'DEFAULT_OF_PAYMENT': return { state: 'failed', detail: `Clever Cloud holds it ${app.state}` }
+    default: return { state: 'unknown' }
   }
 }
 
-/** RFC 3986 percent-encoding, as OAuth 1.0a wants it. */
-function oauthEncode (value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-}
-
+/**
+ * PLAINTEXT exactly as the official clients send it (clever-client.js, `CcAuthOauthV1Plaintext`):
+ * the secrets as they are, joined by an encoded `&`, the method left to its PLAINTEXT default. The
+ * API accepts this form from every official tool; quotes would end the value, so they are refused.
+ */
 export function plaintextAuthorization (oauth: NonNullable<CleverCloudOptions['oauth']>): string {
-  const signature = `${oauthEncode(oauth.consumerSecret)}&${oauthEncode(oauth.tokenSecret)}`
-  return `OAuth oauth_consumer_key="${oauthEncode(oauth.consumerKey)}", oauth_token="${oauthEncode(oauth.token)}", ` +
-    `oauth_signature_method="PLAINTEXT", oauth_signature="${oauthEncode(signature)}"`
+  for (const [key, value] of Object.entries(oauth)) {
+    if (/["\r\n]/.test(value)) throw new ProviderError('clever-cloud', 'configure', undefined, `the OAuth ${key} holds a quote or a line break`)
+  }
+  return `OAuth oauth_consumer_key="${oauth.consumerKey}", oauth_token="${oauth.token}", oauth_signature="${oauth.consumerSecret}%26${oauth.tokenSecret}"`
 }
 
 export class CleverCloudProvider implements Provider {
@@ -61,22 +74,30 @@ export class CleverCloudProvider implements Provider {
     })
   }
 
+  /**
+   * The organisations list includes the personal space (`user_…`): one listing per owner, never
+   * /v2/self besides. Only an app that wants to be up costs one more call (its last deployment).
+   */
   async list (): Promise<ProviderApp[]> {
     const base = this.options.apiHost
     const { body: organisations } = await this.api.call<Organisation[]>({ method: 'GET', url: `${base}/v2/organisations`, operation: 'list' })
-    const owners = [undefined, ...organisations.map((org) => org.id)]
+    const owners = [...new Set(organisations.map((org) => org.id))]
     const lists = await Promise.all(owners.map(async (owner) =>
       (await this.api.call<CleverApp[]>({ method: 'GET', url: `${this.ownerBase(owner)}/applications`, operation: 'list' })).body))
-    return lists.flat()
-      .filter((app) => this.options.region === undefined || app.zone === this.options.region)
-      .map((app) => ({
+    const apps = lists.flat().filter((app) => this.options.region === undefined || app.zone === this.options.region)
+    return await Promise.all(apps.map(async (app) => {
+      const last = app.state === 'WANTS_TO_BE_UP' ? await this.lastDeployment(app) : undefined
+      const { state, detail } = stateOf(app, last)
+      return {
         name: app.name,
         providerId: app.id,
         owner: app.ownerId,
         region: app.zone,
-        state: stateOf(app.state),
+        state,
+        detail,
         upstream: upstreamOf(app, this.options.vhostScheme)
-      }))
+      }
+    }))
   }
 
   async start (app: AppRecord): Promise<void> {
@@ -89,7 +110,7 @@ export class CleverCloudProvider implements Provider {
       // A direct fetch right after the start can 404: look the deployment up in the latest ones.
       const { body: deployments } = await this.api.call<Deployment[]>({ method: 'GET', url: `${base}/deployments?limit=5`, operation: 'start', app: app.name })
       const deployment = deployments.find((candidate) => candidate.uuid === deploymentId)
-      if (deployment === undefined || deployment.state === 'WIP') return undefined
+      if (deployment === undefined || IN_PROGRESS.has(deployment.state)) return undefined
       if (deployment.state !== 'OK') throw new ProviderError(this.name, 'start', app.name, `the deployment ended ${deployment.state}`)
       return true
     }, pollIntervalMs, operationTimeoutMs,
@@ -104,9 +125,16 @@ export class CleverCloudProvider implements Provider {
 
   async close (): Promise<void> {}
 
+  private async lastDeployment (app: CleverApp): Promise<Deployment | undefined> {
+    const url = `${this.ownerBase(app.ownerId)}/applications/${encodeURIComponent(app.id)}/deployments?limit=1`
+    const { body } = await this.api.call<Deployment[]>({ method: 'GET', url, operation: 'list', app: app.name })
+    return body[0]
+  }
+
+  /** Every owner, the personal space included, under /v2/organisations (as the official client). */
   private ownerBase (owner: string | undefined): string {
     const base = this.options.apiHost
-    return owner === undefined || owner.startsWith('user_') ? `${base}/v2/self` : `${base}/v2/organisations/${encodeURIComponent(owner)}`
+    return owner === undefined ? `${base}/v2/self` : `${base}/v2/organisations/${encodeURIComponent(owner)}`
   }
 
   private appBase (app: AppRecord): string {

@@ -2,13 +2,16 @@
 // scheduler only, never on the request path of a running app.
 import type { AppRecord, Formation } from '../lib/app-record'
 
-export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'unknown'
+/** `failed`: the provider holds the app down after a start that failed (it serves nothing). */
+export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'failed' | 'unknown'
 
 export interface ProviderApp {
   name: string
   providerId?: string
   owner?: string
   state: ProviderState
+  /** Why the provider reports it `failed`, for operators. */
+  detail?: string
   upstream?: string
   region?: string
   /** Current process types and amounts, when the provider reports them. */

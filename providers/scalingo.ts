@@ -22,12 +22,22 @@ interface Operation { id: string, status: 'pending' | 'running' | 'done' | 'erro
 
 const REFRESH_MARGIN_MS = 5 * 60_000
 
-function stateOf (status: string): ProviderState {
+/**
+ * "No other operation is doable until the app status has switched to running again" (Scalingo's
+ * scale documentation), but the refusal's status is not documented. Only a 400 or 409 may mean
+ * that, and only while the app's own status names an operation in progress: everything else (402
+ * payment required, 403, 422 …) fails the wake at once with the API's words.
+ */
+const MAYBE_BUSY: ReadonlySet<number> = new Set([400, 409])
+const OPERATION_STATUSES: ReadonlySet<string> = new Set(['scaling', 'restarting', 'booting'])
+
+function stateOf (status: string): { state: ProviderState, detail?: string } {
   switch (status) {
-    case 'running': return 'running'
-    case 'stopped': case 'new': return 'stopped'
-    case 'booting': case 'restarting': case 'scaling': return 'starting'
-    default: return 'unknown'
+    case 'running': return { state: 'running' }
+    case 'stopped': case 'new': return { state: 'stopped' }
+    case 'booting': case 'restarting': case 'scaling': return { state: 'starting' }
+    case 'crashed': return { state: 'failed', detail: 'Scalingo reports it crashed (more than 12 times in a row)' }
+    default: return { state: 'unknown' }
   }
 }
 
@@ -69,7 +79,7 @@ export class ScalingoProvider implements Provider {
         apps.push({
           name: app.name,
           region: regionName,
-          state: stateOf(app.status),
+          ...stateOf(app.status),
           upstream: app.base_url ?? app.url ?? `https://${app.name}.${regionName}.scalingo.io`
         })
       }
@@ -132,17 +142,21 @@ export class ScalingoProvider implements Provider {
     return Object.fromEntries(body.containers.map((container) => [container.name, container.amount]))
   }
 
+  /** Whether the app's documented status says an operation is running on it. */
+  private async operationRunning (api: string, name: string, operation: string): Promise<boolean> {
+    const { body } = await this.api.call<{ app: ScalingoApp }>({ method: 'GET', url: `${api}/v1/apps/${encodeURIComponent(name)}`, operation, app: name })
+    return OPERATION_STATUSES.has(body.app.status)
+  }
+
   private async scale (api: string, name: string, formation: Formation, operation: 'start' | 'stop'): Promise<void> {
     const containers = Object.entries(formation).map(([type, amount]) => ({ name: type, amount }))
     const { pollIntervalMs, operationTimeoutMs } = this.options
     const timeout = (): ProviderError => new ProviderError(this.name, operation, name, `the scale operation did not finish within ${operationTimeoutMs} ms`)
-    // While the app is scaling or restarting, Scalingo refuses other operations (which 4xx is
-    // unsure): any 4xx but 401/404/422/429 is "busy, try again".
     const response = await pollUntil(async () => {
       try {
         return await this.api.call<unknown>({ method: 'POST', url: `${api}/v1/apps/${encodeURIComponent(name)}/scale`, operation, app: name, body: { containers } })
       } catch (err) {
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && ![401, 404, 422, 429].includes(err.status)) return undefined
+        if (err instanceof ApiError && MAYBE_BUSY.has(err.status) && await this.operationRunning(api, name, operation)) return undefined
         throw err
       }
     }, pollIntervalMs, operationTimeoutMs, timeout)

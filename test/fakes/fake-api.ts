@@ -14,11 +14,14 @@ export interface Fault {
 
 interface ArmedFault { method: string, path: RegExp, fault: Fault, remaining: number }
 
-export interface Call { method: string, path: string, headers: http.IncomingHttpHeaders, status?: number }
+export interface Call { method: string, path: string, headers: http.IncomingHttpHeaders, status?: number, body?: unknown }
 
 export class FakeApi {
   readonly server: FastifyInstance
   readonly calls: Call[] = []
+  private readonly callOf = new WeakMap<http.IncomingMessage, Call>()
+  /** Work the fake does later (an operation finishing): cancelled when the fake closes. */
+  private readonly timers = new Set<NodeJS.Timeout>()
   private readonly faults: ArmedFault[] = []
   /** The apps' own servers, stopped with the fake. */
   private readonly upstreams: FakeUpstream[] = []
@@ -30,6 +33,7 @@ export class FakeApi {
       const path = request.url
       const call: Call = { method: request.method, path, headers: request.headers }
       this.calls.push(call)
+      this.callOf.set(request.raw, call)
       reply.raw.once('finish', () => { call.status = reply.raw.statusCode })
       const armed = this.faults.find((f) => f.remaining > 0 && f.method === request.method && f.path.test(path))
       if (armed === undefined) return
@@ -37,6 +41,15 @@ export class FakeApi {
       if (armed.fault.hang === true) return reply.hijack()
       return reply.code(armed.fault.status ?? 500).headers({ 'content-type': 'application/json', ...armed.fault.headers })
         .send(armed.fault.body ?? '{"error":"injected"}')
+    })
+    this.recordBodies()
+  }
+
+  /** The body each call sent, once parsed (what a client really asked). */
+  private recordBodies (): void {
+    this.server.addHook('preHandler', async (request) => {
+      const call = this.callOf.get(request.raw)
+      if (call !== undefined) call.body = request.body
     })
   }
 
@@ -64,7 +77,18 @@ export class FakeApi {
     return upstream
   }
 
+  /** Runs `work` after `ms`, unless the fake is closed first. */
+  protected later (work: () => void, ms: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      work()
+    }, ms)
+    this.timers.add(timer)
+  }
+
   async close (): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
     await Promise.all(this.upstreams.map((upstream) => upstream.stop()))
     await this.server.close()
   }

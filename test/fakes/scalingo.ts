@@ -1,7 +1,9 @@
-// A fake Scalingo, on the facts of the provider's published API: token exchange for a short-lived JWT,
-// /regions, regional APIs (here under /<region> on the same server), apps, containers, scale
-// operations that finish after a delay (the app's web server answers only then), and Scalingo's
-// error bodies.
+// A fake Scalingo, on the facts of the provider's published API and of its official client (npm
+// `scalingo`, run against this fake in test/fakes/official-clients.test.ts): token exchange for a
+// short-lived JWT, /regions, regional APIs (here under /<region> on the same server), apps,
+// containers, scale operations that finish after a delay (the app's web server answers only then),
+// `200` without an operation when a scale changes nothing, a free trial's `402`, the rate limit on
+// operations, and Scalingo's error bodies.
 import { FakeApi, type FakeUpstream } from './fake-api'
 
 export interface FakeScalingoApp {
@@ -10,6 +12,8 @@ export interface FakeScalingoApp {
   formation: Record<string, number>
   status: string
   upstream: FakeUpstream
+  /** An account in its free trial may run one web container, no more (HTTP 402 beyond). */
+  freeTrial?: boolean
 }
 
 interface Operation { id: string, status: 'pending' | 'running' | 'done' | 'error', app: string, error?: string }
@@ -28,6 +32,9 @@ export class FakeScalingo extends FakeApi {
   readonly tokens = new Map<string, number>()
   tokenTtlMs = 60 * 60_000
   operationDelayMs = 150
+  /** Operations (scale, restart) a token may ask per minute: Scalingo's documented 60. */
+  operationsPerMinute = 60
+  private readonly operationWindows = new Map<string, { start: number, count: number }>()
   private nextId = 1
 
   constructor (readonly regions: string[] = ['osc-fr1', 'osc-secnum-fr1']) {
@@ -82,15 +89,24 @@ export class FakeScalingo extends FakeApi {
       '/:region/v1/apps/:app/scale', async (request, reply) => {
         const app = find(request.params.region, request.params.app)
         if (app === undefined) return reply.code(404).send({ resource: 'app', error: 'not found' })
+        if (!this.allowOperation(request.headers.authorization ?? '')) return reply.code(429).type('text/plain').send('Retry later')
         if (app.status === 'scaling') return reply.code(400).send({ error: 'an operation is already running on this app' })
         const wanted = request.body?.containers ?? []
         const unknown = wanted.filter((c) => !(c.name in app.formation))
         if (unknown.length > 0) return reply.code(422).send({ errors: { containers: [`${unknown[0].name} is not a process type of this app`] } })
+        if (app.freeTrial === true && wanted.some((c) => c.amount > 1)) {
+          return reply.code(402).send({ name: 'free-trial-exceeded', error: 'free trial: you can run only one container of each type, add a payment method to scale further' })
+        }
+        const changes = wanted.some((c) => app.formation[c.name] !== c.amount)
+        if (!changes || app.status === 'new') {
+          // Nothing to do (or nothing deployed): the formation, and no operation.
+          return { containers: Object.entries(app.formation).map(([name, amount]) => ({ name, amount, size: 'M' })) }
+        }
         const id = `op-${this.nextId++}`
         const operation: Operation = { id, status: 'pending', app: app.name }
         this.operations.set(id, operation)
         app.status = 'scaling'
-        setTimeout(() => { void this.finish(app, wanted, operation) }, this.operationDelayMs)
+        this.later(() => { void this.finish(app, wanted, operation) }, this.operationDelayMs)
         const formation = { ...app.formation }
         for (const c of wanted) formation[c.name] = c.amount
         return reply.code(202).header('location', `${this.baseUrl}/${app.region}/v1/apps/${app.name}/operations/${id}`)
@@ -110,6 +126,18 @@ export class FakeScalingo extends FakeApi {
     const app: FakeScalingoApp = { name, region, formation, status: running ? 'running' : 'stopped', upstream }
     this.apps.set(name, app)
     return app
+  }
+
+  /** One more operation for this token in the current minute, if the limit allows it. */
+  private allowOperation (authorization: string): boolean {
+    const now = Date.now()
+    const window = this.operationWindows.get(authorization)
+    if (window === undefined || now - window.start >= 60_000) {
+      this.operationWindows.set(authorization, { start: now, count: 1 })
+      return true
+    }
+    window.count++
+    return window.count <= this.operationsPerMinute
   }
 
   scaleCalls (): number {

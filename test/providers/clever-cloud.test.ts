@@ -34,10 +34,12 @@ t.test('lists the personal space and every organisation, with either authenticat
     ], auth)
     t.equal(apps.find((a) => a.name === 'mine')?.upstream, mine.upstream.url, 'the vhost, trailing slash stripped')
   }
-  t.equal(api.count('GET', /applications$/), 6, 'one listing per space, not per app')
+  t.equal(api.count('GET', /applications$/), 6, 'one listing per space (the personal one among the organisations), not per app')
+  t.equal(api.count('GET', /^\/v2\/self\//), 0, 'the personal space is not listed a second time through /v2/self')
   t.equal(plaintextAuthorization(CLEVER_OAUTH),
-    'OAuth oauth_consumer_key="ck", oauth_token="tok", oauth_signature_method="PLAINTEXT", oauth_signature="c%2526s%26ts%252F1"',
-    'PLAINTEXT signature: encoded secrets joined by an encoded &')
+    'OAuth oauth_consumer_key="ck", oauth_token="tok", oauth_signature="c&s%2%26ts/1"',
+    'PLAINTEXT signature as the official clients send it: the secrets as they are, joined by %26')
+  t.throws(() => plaintextAuthorization({ ...CLEVER_OAUTH, tokenSecret: 'a"b' }), { message: /quote/ })
 })
 
 t.test('start waits for the deployment to leave WIP; stop undeploys', async (t) => {
@@ -53,10 +55,49 @@ t.test('start waits for the deployment to leave WIP; stop undeploys', async (t) 
   t.notOk(app.upstream.running)
   const personal = await api.addApp('mine', 'user_me', false)
   await clever.start(record(personal))
-  t.ok(api.count('POST', /^\/v2\/self\/applications\/.*\/instances$/) === 1, 'personal apps live under /v2/self')
+  t.equal(api.count('POST', /^\/v2\/organisations\/user_me\/applications\/.*\/instances$/), 1, 'personal apps under their owner id, as the official client')
   api.failDeploy = true
   await clever.stop(record(app))
   await t.rejects(clever.start(record(app)), { message: 'clever-cloud start team-a: the deployment ended FAIL' })
+})
+
+t.test('state: a start that failed is failed, not starting for ever; one more call only for apps that want to be up', async (t) => {
+  const api = await fake(t)
+  api.deployDelayMs = 50
+  const broken = await api.addApp('broken', 'orga_one', false)
+  const booting = await api.addApp('booting', 'orga_one', false)
+  const held = await api.addApp('held', 'orga_two', true)
+  await api.addApp('up', 'orga_two', true)
+  await api.addApp('down', 'user_me', false)
+  held.state = 'MODERATED'
+  const clever = provider(api)
+  api.failDeploy = true
+  await t.rejects(clever.start(record(broken)))
+  t.equal(broken.state, 'WANTS_TO_BE_UP', 'the platform leaves a failed start wanting to be up')
+  api.failDeploy = false
+  api.deployDelayMs = 60_000
+  await api.addApp('spare', 'orga_one', false)
+  void clever.start(record(booting)).catch(() => {})
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const before = api.count('GET', /deployments/)
+  const apps = await clever.list()
+  t.match(Object.fromEntries(apps.map((app) => [app.name, { state: app.state, detail: app.detail }])), {
+    broken: { state: 'failed', detail: 'its last deployment ended FAIL' },
+    booting: { state: 'starting', detail: undefined },
+    held: { state: 'failed', detail: 'Clever Cloud holds it MODERATED' },
+    up: { state: 'running' },
+    down: { state: 'stopped' }
+  })
+  t.equal(api.count('GET', /deployments/) - before, 2, 'the last deployment read for the two apps that want to be up only')
+})
+
+t.test('a deployment in TASK_RUNNING is still in progress, not a failure', async (t) => {
+  const api = await fake(t)
+  api.runningState = 'TASK_RUNNING'
+  const app = await api.addApp('task', 'orga_one', false)
+  await provider(api).start(record(app))
+  t.equal(app.state, 'SHOULD_BE_UP')
+  t.ok(app.upstream.running)
 })
 
 t.test('failure modes: 500 retried, 429, hang, malformed JSON, 404 and wrong credentials', async (t) => {
@@ -93,7 +134,7 @@ t.test('end to end: 50 requests wake an org app with one start call', async (t) 
   t.equal(api.startCalls(), 1, 'exactly one start')
   const before = api.calls.length
   await server.reconciler.tick()
-  t.equal(api.calls.length - before, 4, 'a tick: organisations, self, and each organisation')
+  t.equal(api.calls.length - before, 4, 'a tick: organisations, then each of the three (the personal space is one)')
 })
 
 t.test('missing credentials are a clear configuration error', async (t) => {

@@ -110,6 +110,32 @@ t.test('failure modes: 500 retried, 429 waits Retry-After, hung call times out, 
   await t.rejects(scalingo.stop(record('deleted')), { message: /scalingo stop deleted: HTTP 404: not found/ })
 })
 
+t.test('a scale refused for payment (402) or permission (403) fails at once with the API\'s words, posted once', async (t) => {
+  const api = await fake(t)
+  const trial = await api.addApp('trial', { web: 0 })
+  trial.freeTrial = true
+  const scalingo = provider(api)
+  const started = Date.now()
+  await t.rejects(scalingo.start({ ...record('trial'), formation: { web: 2 } }),
+    { message: 'scalingo start trial: HTTP 402: free trial: you can run only one container of each type, add a payment method to scale further' })
+  t.equal(api.scaleCalls(), 1, 'one POST, not one per poll interval until the operation timeout')
+  t.ok(Date.now() - started < 1000, 'at once')
+  await api.addApp('locked', { web: 1 })
+  api.fail('POST', /\/scale$/, { status: 403, body: '{"error":"you are not allowed to scale this app"}' })
+  await t.rejects(scalingo.stop(record('locked')), { message: 'scalingo stop locked: HTTP 403: you are not allowed to scale this app' })
+  t.equal(api.scaleCalls(), 2)
+  api.fail('POST', /\/scale$/, { status: 400, body: '{"error":"bad request"}' })
+  await t.rejects(scalingo.stop(record('locked')), { message: 'scalingo stop locked: HTTP 400: bad request' }, 'a 400 while no operation runs is not "busy"')
+  t.equal(api.scaleCalls(), 3)
+})
+
+t.test('a crashed app is listed failed, with the reason', async (t) => {
+  const api = await fake(t)
+  const app = await api.addApp('crashy', { web: 1 })
+  app.status = 'crashed'
+  t.match(await provider(api).list(), [{ name: 'crashy', state: 'failed', detail: /crashed/ }])
+})
+
 t.test('end to end: a wake through the proxy makes one scale call for 50 requests; a tick lists once per region', async (t) => {
   const api = await fake(t)
   for (let i = 0; i < 50; i++) await api.addApp(`app-${i}`, { web: 0 })
