@@ -1,7 +1,7 @@
 // Scale: 10,000 apps in the registry, measured on the domain services directly (run with
 // --expose-gc): the scheduler tick, memory per app, and the Host lookup of the warm path.
 import { performance } from 'node:perf_hooks'
-import { ShellHooks } from '../hooks/shell-hooks'
+import { ShellHooks } from '../lib/shell-hooks'
 import type { AppRecord, Formation } from '../lib/app-record'
 import { EventLog } from '../lib/events'
 import { HostRouter } from '../lib/host-router'
@@ -10,7 +10,7 @@ import { Reconciler } from '../lib/reconciler'
 import { Registry } from '../lib/registry'
 import { Rules } from '../lib/rules'
 import { MemoryStore } from '../lib/store'
-import type { Provider, ProviderApp } from '../providers/provider'
+import type { Provider, ProviderApp } from '../lib/provider'
 
 const silent = { info () {}, warn () {}, error () {}, debug () {} }
 

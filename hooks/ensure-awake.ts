@@ -2,9 +2,8 @@
 // A running app costs two map lookups and no I/O; a sleeping one is woken once for all waiters.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
-import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, wakeError } from '../lib/errors'
+import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/errors'
 import type { AppRoute } from '../lib/host-router'
-import { WakeError } from '../lib/lifecycle'
 import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
 
 export interface ProxyTarget {
@@ -68,7 +67,7 @@ export function ensureAwake (fastify: FastifyInstance) {
     const app = route.record
     const pending = waiting.get(app.name) ?? 0
     if (pending >= config.WAKE_MAX_PENDING) {
-      throw new PaastisError(503, 'TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, { 'retry-after': '5' })
+      throw new PaastisError('TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, 5)
     }
     waiting.set(app.name, pending + 1)
     try {
@@ -111,7 +110,7 @@ export function ensureAwake (fastify: FastifyInstance) {
       // An ignored app is never started by Paastis, but one starting elsewhere may be waited for.
       if (app.ignored && !lifecycle.isWaking(app.name)) throw appIgnored(app.name)
       if (passive) {
-        throw new PaastisError(503, 'APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, { 'retry-after': '60' })
+        throw new PaastisError('APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, 60)
       }
       if ((route.policy.wake.strategy ?? config.WAKE_STRATEGY) === 'page' && isNavigation(request)) {
         lifecycle.wake(app.name, 'request').catch(() => {}) // the page polls for the outcome

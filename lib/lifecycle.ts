@@ -2,10 +2,11 @@
 // many requests, admin calls and scheduler ticks ask at once, the provider is called once.
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ShellHooks } from '../hooks/shell-hooks'
-import type { Provider, ProviderApp } from '../providers/provider'
+import type { ShellHooks } from './shell-hooks'
+import type { Provider, ProviderApp } from './provider'
 import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
+import { WakeError, type WakeFailure } from './errors'
 import type { EventLog } from './events'
 import type { Acquired, Locks } from './locks'
 import type { Logger } from './logger'
@@ -14,14 +15,6 @@ import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
 import type { Dispatcher } from 'undici'
 
-export type WakeFailure = 'unknown' | 'timeout' | 'failed' | 'backoff'
-
-export class WakeError extends Error {
-  constructor (readonly app: string, readonly reason: WakeFailure, message: string, readonly retryAfterMs?: number) {
-    super(message)
-    this.name = 'WakeError'
-  }
-}
 
 export interface WakeResult {
   /** 0 when the app was already running. */
@@ -30,7 +23,7 @@ export interface WakeResult {
   readyMs: number
 }
 
-export type StopCause = 'idle' | 'admin' | 'shutdown'
+export type StopCause = 'idle' | 'admin'
 
 export interface StopResult {
   stopped: boolean

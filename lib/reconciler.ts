@@ -1,6 +1,6 @@
 // What the scheduler does at every tick: discover the provider's apps (one listing), then stop
 // every managed app idle for longer than its limit. One failing app never aborts the tick.
-import type { Provider, ProviderApp } from '../providers/provider'
+import type { Provider, ProviderApp } from './provider'
 import type { AppRecord } from './app-record'
 import { idleDeadline } from './idle'
 import type { Clock } from './clock'

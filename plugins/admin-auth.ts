@@ -74,16 +74,16 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
   fastify.decorate('adminApiEnabled', expected !== undefined)
   fastify.decorate('verifyAdminToken', (request: FastifyRequest) => {
     if (expected === undefined) {
-      throw new PaastisError(404, 'ADMIN_API_DISABLED', 'The admin API is disabled: set ROUTING_SYSTEM_API_TOKEN to enable it')
+      throw new PaastisError('ADMIN_API_DISABLED', 'The admin API is disabled: set ROUTING_SYSTEM_API_TOKEN to enable it')
     }
     const address = clientAddress(request.raw, settings.trustPeer)
     if (!allowed(address, 0)) {
-      throw new PaastisError(403, 'ADMIN_FORBIDDEN', 'The admin API is not open to this address (ADMIN_ALLOW)')
+      throw new PaastisError('ADMIN_FORBIDDEN', 'The admin API is not open to this address (ADMIN_ALLOW)')
     }
     const blockedMs = failures.blockedFor(address)
     if (blockedMs > 0) {
-      throw new PaastisError(429, 'TOO_MANY_AUTH_FAILURES', `Too many failed authentications from this address: try again in ${Math.ceil(blockedMs / 1000)} s`,
-        { 'retry-after': String(Math.ceil(blockedMs / 1000)) })
+      const seconds = Math.ceil(blockedMs / 1000)
+      throw new PaastisError('TOO_MANY_AUTH_FAILURES', `Too many failed authentications from this address: try again in ${seconds} s`, seconds)
     }
     const presented = presentedToken(request)
     // Digests have equal lengths, so the comparison takes the same time whatever was sent.
@@ -91,8 +91,7 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
       const count = failures.fail(address)
       // Never the token; past the limit one line per window, not one per attempt.
       if (count <= MAX_FAILURES) log.warn({ address, url: request.url.split('?')[0], failures: count }, 'admin authentication failed')
-      throw new PaastisError(401, 'UNAUTHORIZED', 'A valid admin token is required: Authorization: Bearer <ROUTING_SYSTEM_API_TOKEN>',
-        { 'www-authenticate': 'Bearer realm="paastis"' })
+      throw new PaastisError('UNAUTHORIZED', 'A valid admin token is required: Authorization: Bearer <ROUTING_SYSTEM_API_TOKEN>')
     }
   })
 }, { name: 'admin-auth', dependencies: ['config', 'clock'] })

@@ -6,7 +6,7 @@ import { commaList, envSchema, type Env } from '../lib/config-schema'
 import type { ErrorObject } from 'ajv'
 import { DURATION_PATTERN, parseDuration, parseFiniteDuration } from '../lib/duration'
 import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
-import type { AppOptions } from '../app'
+import type { AppOptions } from '../lib/app-options'
 import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
 import { defaultMaxConnections } from '../lib/connection-limit'
 

@@ -8,6 +8,7 @@ import { ServerResponse, type IncomingMessage, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { PassThrough, type Duplex, type Readable } from 'node:stream'
 import { isWebsocketUpgrade } from '../lib/forward-headers'
+import { errorBody } from './error-handler'
 
 export interface Upgrade {
   socket: Duplex
@@ -44,9 +45,7 @@ export function sendContinue (req: IncomingMessage, res: ServerResponse): void {
   res.writeContinue()
 }
 
-const REFUSAL_BODY = JSON.stringify({
-  statusCode: 503, code: 'TOO_MANY_CONNECTIONS', error: 'Service Unavailable', message: 'Paastis has too many open connections; try again shortly'
-})
+const REFUSAL_BODY = JSON.stringify(errorBody('TOO_MANY_CONNECTIONS', 'Paastis has too many open connections; try again shortly'))
 const REFUSAL = 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
   `retry-after: 1\r\ncontent-length: ${Buffer.byteLength(REFUSAL_BODY)}\r\n\r\n${REFUSAL_BODY}`
 
@@ -110,9 +109,8 @@ export default fp(async function connections (fastify: FastifyInstance) {
     if (!upgrade.websocket) {
       const length = Number(req.headers['content-length'] ?? 0)
       if (req.headers['transfer-encoding'] !== undefined) {
-        res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({
-          statusCode: 400, code: 'BAD_REQUEST', error: 'Bad Request', message: 'A request offering a protocol upgrade cannot carry a chunked body'
-        }))
+        const body = errorBody('BAD_REQUEST', 'A request offering a protocol upgrade cannot carry a chunked body')
+        res.writeHead(body.statusCode, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body))
         return
       }
       if (length > 0) upgrade.body = bodyAfterHead(socket, head, length)

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { APP_STATES } from '../lib/app-record'
 import type { PaastisEvent } from '../lib/events'
 import type { ForwardFailure } from '../lib/forwarder'
-import { PROVIDER_OPERATIONS } from '../providers/provider'
+import { PROVIDER_OPERATIONS } from '../lib/provider'
 
 export class RequestCounters {
   readonly proxied = new Map<string, number>()

@@ -1,7 +1,7 @@
 // The registry, in memory or shared in Redis, and the locks that go with it.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../app'
+import type { AppOptions } from '../lib/app-options'
 import { parseFiniteDuration } from '../lib/duration'
 import { RedisLocks, type Locks } from '../lib/locks'
 import { RedisEvents } from '../lib/redis-events'

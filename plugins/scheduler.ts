@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AsyncTask, CronJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
-import type { AppOptions } from '../app'
+import type { AppOptions } from '../lib/app-options'
 import { ConfigError } from './config'
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@
 // 401, and errors that name the provider, the operation and the app — never a token.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
-import { ProviderError } from './provider'
+import { ProviderError } from '../lib/provider'
 
 export interface ApiClientOptions {
   provider: string
@@ -143,4 +143,16 @@ export async function pollUntil<T> (check: () => Promise<T | undefined>, interva
     if (Date.now() + intervalMs > deadline) throw onTimeout()
     await sleep(intervalMs)
   }
+}
+
+/** What every API provider needs besides its credentials. */
+export interface HttpProviderOptions {
+  /** Per API call. */
+  timeoutMs: number
+  retries: number
+  backoffMs: number
+  /** Between two reads of an asynchronous operation. */
+  pollIntervalMs: number
+  /** How long a start or stop operation may take. */
+  operationTimeoutMs: number
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../lib/logger'
 import type { CommandAppSpec } from '../lib/paastis-file'
 import { runsCommand, type PidFiles } from '../lib/pid-files'
 import { killGroup, pipeOutput, runShell } from '../lib/shell'
-import { ProviderError, type Provider, type ProviderApp } from './provider'
+import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
 
 export interface CommandProviderOptions {
   log: Logger

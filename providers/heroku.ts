@@ -2,9 +2,9 @@
 // a stop scales every process type to 0 and remembers the quantities, a start restores them and
 // waits until the web dynos are up.
 import type { AppRecord, Formation } from '../lib/app-record'
-import { ApiClient, pollUntil } from './api-client'
+import { ApiClient, pollUntil, type HttpProviderOptions } from './api-client'
 import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
-import { ProviderError, type HttpProviderOptions, type Provider, type ProviderApp } from './provider'
+import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
 
 export interface HerokuOptions extends HttpProviderOptions {
   apiToken: string

@@ -2,9 +2,9 @@
 // stopped by scaling every process type to 0 and started by scaling back to the remembered
 // formation, each scale an asynchronous operation polled until done.
 import type { AppRecord, Formation } from '../lib/app-record'
-import { ApiClient, ApiError, pollUntil } from './api-client'
+import { ApiClient, ApiError, pollUntil, type HttpProviderOptions } from './api-client'
 import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
-import { ProviderError, type HttpProviderOptions, type Provider, type ProviderApp, type ProviderState } from './provider'
+import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/provider'
 
 export interface ScalingoOptions extends HttpProviderOptions {
   apiToken: string

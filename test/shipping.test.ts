@@ -7,7 +7,9 @@ import path from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { envSchema } from '../lib/config-schema'
+import { ERROR_CODES, type ErrorCode } from '../lib/error-codes'
 import { parsePaastisFile, RULE_KEYS } from '../lib/paastis-file'
+import { errorBody } from '../plugins/error-handler'
 import { appsYaml, eventually, freePort } from './helper'
 
 const ROOT = path.join(__dirname, '..')
@@ -93,6 +95,15 @@ t.test('fastify start on the built app proxies a request to a command app; the h
   child.kill('SIGTERM')
   t.equal(await new Promise((resolve) => child.on('exit', resolve)), 0, 'exits 0 on SIGTERM')
   t.comment(`closed in ${Date.now() - started} ms`)
+})
+
+t.test("the README's error table lists every code of the catalogue, with the status the error handler gives it", async (t) => {
+  const readme = read('README.md')
+  for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+    const row = readme.split('\n').find((line) => new RegExp(`^\\| \\d{3} \\| [^|]*\`${code}\``).test(line))
+    t.ok(row, `${code} has a row`)
+    t.equal(row?.slice(2, 5), String(errorBody(code, '').statusCode), `${code}: the status of the README is the handler's`)
+  }
 })
 
 t.test('npm run demo: the quick start of the README wakes an example app', async (t) => {

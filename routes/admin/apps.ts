@@ -3,14 +3,13 @@ import type { FastifyInstance } from 'fastify'
 import type { AppRecord, AppState } from '../../lib/app-record'
 import { formatDuration } from '../../lib/duration'
 import { idleDeadline } from '../../lib/idle'
-import { PaastisError, wakeError } from '../../lib/errors'
-import { WakeError } from '../../lib/lifecycle'
+import { PaastisError, WakeError, wakeError } from '../../lib/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
 
 interface NameParams { name: string }
 
-const unknownApp = (name: string): PaastisError => new PaastisError(404, 'UNKNOWN_APP', `No app named "${name}"`)
-const ignoredApp = (name: string): PaastisError => new PaastisError(409, 'APP_IGNORED', `${name} is ignored by Paastis: it is neither started nor stopped`)
+const unknownApp = (name: string): PaastisError => new PaastisError('UNKNOWN_APP', `No app named "${name}"`)
+const ignoredApp = (name: string): PaastisError => new PaastisError('APP_NOT_MANAGED', `${name} is ignored by Paastis: it is neither started nor stopped`)
 
 export default async function apps (fastify: FastifyInstance): Promise<void> {
   const { registry, lifecycle, clock } = fastify
@@ -105,8 +104,8 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     const app = find(request.params.name)
     if (app.ignored) throw ignoredApp(app.name)
     const result = await lifecycle.stop(app.name, 'admin')
-    if (result.reason === 'vetoed') throw new PaastisError(409, 'STOP_VETOED', result.message ?? 'vetoed')
-    if (result.reason === 'failed') throw new PaastisError(409, 'STOP_FAILED', result.message ?? 'failed')
+    if (result.reason === 'vetoed') throw new PaastisError('STOP_VETOED', result.message ?? 'vetoed')
+    if (result.reason === 'failed') throw new PaastisError('STOP_FAILED', result.message ?? 'failed')
     return { ...result, app: view(app) }
   })
 

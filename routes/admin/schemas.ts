@@ -1,13 +1,14 @@
 // JSON schemas shared by the admin routes.
 import { APP_STATES } from '../../lib/app-record'
 import { EVENT_TYPES } from '../../lib/events'
+import { ERROR_CODES } from '../../lib/error-codes'
 
 export const errorSchema = {
   type: 'object',
   required: ['statusCode', 'code', 'error', 'message'],
   properties: {
     statusCode: { type: 'integer' },
-    code: { type: 'string' },
+    code: { type: 'string', enum: Object.keys(ERROR_CODES) },
     error: { type: 'string' },
     message: { type: 'string' }
   }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import t from 'tap'
 import type { AppRecord } from '../../lib/app-record'
 import { EventLog } from '../../lib/events'
-import { ShellHooks } from '../../hooks/shell-hooks'
+import { ShellHooks } from '../../lib/shell-hooks'
 
 const silent = { info () {}, warn () {}, error () {}, debug () {} }
 

@@ -1,6 +1,7 @@
-// The one interface every provider implements. Providers are called by the lifecycle and the
-// scheduler only, never on the request path of a running app.
-import type { AppRecord, Formation } from '../lib/app-record'
+// The one interface every provider implements, owned by the domain (providers/ implements it).
+// Providers are called by the lifecycle and the reconciler only, never on the request path of a
+// running app.
+import type { AppRecord, Formation } from './app-record'
 
 /** `failed`: the provider holds the app down after a start that failed (it serves nothing). */
 export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'failed' | 'unknown'
@@ -35,18 +36,6 @@ export interface Provider {
   diagnose?(app: AppRecord): string | undefined
   /** Releases what the provider holds (connections, processes it spawned). */
   close(): Promise<void>
-}
-
-/** What every API provider needs besides its credentials. */
-export interface HttpProviderOptions {
-  /** Per API call. */
-  timeoutMs: number
-  retries: number
-  backoffMs: number
-  /** Between two reads of an asynchronous operation. */
-  pollIntervalMs: number
-  /** How long a start or stop operation may take. */
-  operationTimeoutMs: number
 }
 
 /** An error from a provider, naming the provider, the operation and the app. */

@@ -1,9 +1,9 @@
 // Lifecycle hooks: operators' shell commands run around starts and stops, with the app's details
 // in environment variables (never in the command string: app names come from outside).
-import type { AppRecord } from '../lib/app-record'
-import type { EventLog } from '../lib/events'
-import type { Logger } from '../lib/logger'
-import { runShell } from '../lib/shell'
+import type { AppRecord } from './app-record'
+import type { EventLog } from './events'
+import type { Logger } from './logger'
+import { runShell } from './shell'
 
 export const HOOK_NAMES = ['before-start', 'after-start', 'before-stop', 'after-stop'] as const
 export type HookName = typeof HOOK_NAMES[number]

@@ -1,0 +1,105 @@
+// The one error handler: every error code of the catalogue (lib/error-codes.ts) gets its HTTP
+// status here, and every answer is JSON {statusCode, code, error, message} (browsers on a proxied
+// vhost get the same as a small page).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { STATUS_CODES } from 'node:http'
+import type { ErrorCode } from '../lib/error-codes'
+import { PaastisError } from '../lib/errors'
+import { escapeHtml } from '../lib/html'
+
+/** The status of each code, in one place (sablier's problemdetail, supabase/storage's renderer). */
+const STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  BAD_HOST: 400,
+  NOT_FOUND: 404,
+  UNKNOWN_APP: 404,
+  DISCOVERY_PENDING: 503,
+  APP_IGNORED: 503,
+  APP_NOT_MANAGED: 409,
+  APP_ASLEEP: 503,
+  TOO_MANY_WAITING: 503,
+  WAKE_TIMEOUT: 503,
+  WAKE_FAILED: 503,
+  WAKE_BACKOFF: 503,
+  APP_UNREACHABLE: 502,
+  APP_TIMEOUT: 504,
+  CLIENT_TIMEOUT: 408,
+  TOO_MANY_CONNECTIONS: 503,
+  STOP_VETOED: 409,
+  STOP_FAILED: 409,
+  ADMIN_API_DISABLED: 404,
+  ADMIN_FORBIDDEN: 403,
+  UNAUTHORIZED: 401,
+  TOO_MANY_AUTH_FAILURES: 429,
+  INTERNAL_ERROR: 500
+}
+
+export interface ErrorBody {
+  statusCode: number
+  code: ErrorCode
+  error: string
+  message: string
+}
+
+/** The body of an error, also for the answers written on a raw socket (plugins/connections.ts). */
+export function errorBody (code: ErrorCode, message: string): ErrorBody {
+  const statusCode = STATUS[code]
+  return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the catch-all proxy routes: browsers there get an HTML error page. */
+    proxied?: boolean
+  }
+}
+
+/** One error handler: JSON {statusCode, code, error, message}; browsers on a proxied vhost get HTML. */
+export function renderError (err: FastifyError | PaastisError, request: FastifyRequest, reply: FastifyReply): void {
+  let body: ErrorBody
+  if (err instanceof PaastisError) {
+    body = errorBody(err.code, err.message)
+    if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds))
+    if (err.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="paastis"')
+  } else if (err.validation !== undefined) {
+    body = errorBody('BAD_REQUEST', describeValidation(err))
+  } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    // Fastify's own refusals (a malformed body, a body too large): its status and words.
+    body = { statusCode: err.statusCode, code: 'BAD_REQUEST', error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message }
+  } else {
+    // Unexpected: log it, tell the client nothing of the internals.
+    request.log.error({ err }, 'request failed')
+    body = errorBody('INTERNAL_ERROR', 'Internal Server Error')
+  }
+  // A body left unread (an error answered first, or a client waiting for 100 Continue) would
+  // keep the connection busy for ever: close it once the answer is sent.
+  if (request.raw.complete === false) reply.header('connection', 'close')
+  if (request.routeOptions.config?.proxied === true && request.headers.accept?.includes('text/html') === true) {
+    reply.code(body.statusCode).type('text/html; charset=utf-8').send(errorPage(body))
+    return
+  }
+  reply.code(body.statusCode).send(body)
+}
+
+/** "querystring/state must be equal to one of the allowed values" → the values, listed. */
+function describeValidation (err: FastifyError): string {
+  return (err.validation ?? []).map((issue) => {
+    const field = `${err.validationContext ?? 'request'}${issue.instancePath.replace(/\//g, '.')}`
+    if (issue.keyword === 'enum') return `${field} must be one of: ${(issue.params.allowedValues as string[]).join(', ')}`
+    return `${field} ${issue.message ?? 'is invalid'}`
+  }).join('; ')
+}
+
+function errorPage (body: ErrorBody): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${body.statusCode} ${escapeHtml(body.error)}</title>` +
+    '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{color:#666}</style></head>' +
+    `<body><h1>${body.statusCode} ${escapeHtml(body.error)}</h1><p>${escapeHtml(body.message)}</p><p><code>${escapeHtml(body.code)}</code> · Paastis</p></body></html>\n`
+}
+
+export default fp(async function errorHandler (fastify: FastifyInstance) {
+  fastify.setErrorHandler(renderError)
+  fastify.setNotFoundHandler((request, reply) => {
+    renderError(new PaastisError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`), request, reply)
+  })
+}, { name: 'error-handler' })

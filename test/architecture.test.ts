@@ -1,0 +1,62 @@
+// The shape the folders promise, read from the imports themselves: the domain (lib/) imports
+// nothing from the other folders and nothing of Fastify; no plugin reaches back into app.ts, the
+// file that loads it; providers implement the domain's interface.
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import t from 'tap'
+
+const ROOT = path.join(__dirname, '..')
+
+/** Every module a file imports (static imports, re-exports and require), as written. */
+function importsOf (file: string): string[] {
+  const source = readFileSync(file, 'utf8')
+  const found = [...source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|require\('([^']+)'\)/gm)]
+  return found.map((match) => match[1] ?? match[2] ?? match[3])
+}
+
+function sources (folder: string): string[] {
+  return readdirSync(path.join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+    .map((name) => path.join(ROOT, folder, name))
+}
+
+/** Where a relative import lands, as a path from the project root. */
+function target (file: string, specifier: string): string {
+  return path.relative(ROOT, path.resolve(path.dirname(file), specifier))
+}
+
+t.test('the import reader sees every form of import', async (t) => {
+  t.same(importsOf(path.join(ROOT, 'lib/lifecycle.ts')).filter((s) => s.startsWith('.')).length > 5, true)
+  t.ok(importsOf(path.join(ROOT, 'app.ts')).includes('./lib/app-options'), 'type imports and re-exports are read')
+})
+
+t.test('lib/ imports only lib/ and packages, never Fastify', async (t) => {
+  const files = sources('lib')
+  t.ok(files.length > 20)
+  for (const file of files) {
+    for (const specifier of importsOf(file)) {
+      const where = path.relative(ROOT, file)
+      if (specifier.startsWith('.')) t.ok(target(file, specifier).startsWith('lib/'), `${where} → ${specifier} stays in lib/`)
+      else t.notOk(/^fastify(-plugin)?$/.test(specifier), `${where} → ${specifier} is not Fastify (libraries it publishes, as @fastify/proxy-addr, are plain ones)`)
+    }
+  }
+})
+
+t.test('plugins, routes, hooks and providers never import app.ts; hooks/ holds request hooks only', async (t) => {
+  for (const folder of ['plugins', 'routes', 'hooks', 'providers']) {
+    for (const file of sources(folder)) {
+      for (const specifier of importsOf(file).filter((s) => s.startsWith('.'))) {
+        t.not(target(file, specifier), 'app', `${path.relative(ROOT, file)} does not import app.ts`)
+      }
+    }
+  }
+  for (const file of sources('hooks')) {
+    t.match(readFileSync(file, 'utf8'), /FastifyRequest|FastifyInstance/, `${path.relative(ROOT, file)} is a Fastify request hook`)
+  }
+  for (const file of sources('providers')) {
+    for (const specifier of importsOf(file).filter((s) => s.startsWith('.'))) {
+      const landed = target(file, specifier)
+      t.ok(landed.startsWith('lib/') || landed.startsWith('providers/'), `${path.relative(ROOT, file)} → ${specifier}: providers use the domain, nothing above it`)
+    }
+  }
+})
