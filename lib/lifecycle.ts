@@ -87,7 +87,11 @@ export class Lifecycle {
     if (pending !== undefined) return pending
     const backoff = this.backoffLeft(name)
     if (backoff !== undefined && !force) return Promise.reject(backoff)
-    const wake = this.runWake(name, cause).finally(() => this.waking.delete(name))
+    const release = this.options.registry.hold(name)
+    const wake = this.runWake(name, cause).finally(() => {
+      this.waking.delete(name)
+      release()
+    })
     this.waking.set(name, wake)
     return wake
   }
@@ -99,7 +103,11 @@ export class Lifecycle {
   stop (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
     const pending = this.stopping.get(name)
     if (pending !== undefined) return pending
-    const stop = this.runStop(name, cause, expectedActivityAt).finally(() => this.stopping.delete(name))
+    const release = this.options.registry.hold(name)
+    const stop = this.runStop(name, cause, expectedActivityAt).finally(() => {
+      this.stopping.delete(name)
+      release()
+    })
     this.stopping.set(name, stop)
     return stop
   }
@@ -185,7 +193,11 @@ export class Lifecycle {
   /** An app started outside Paastis: watched until it passes its probe, like a wake of ours. */
   private adopt (name: string): void {
     if (this.isBusy(name)) return
-    const adoption = this.runAdopt(name).finally(() => this.waking.delete(name))
+    const release = this.options.registry.hold(name)
+    const adoption = this.runAdopt(name).finally(() => {
+      this.waking.delete(name)
+      release()
+    })
     this.waking.set(name, adoption)
     adoption.catch(() => {}) // recorded as an event
   }

@@ -92,15 +92,23 @@ export class Reconciler {
   }
 
   private async run (report: TickReport): Promise<TickReport> {
-    try {
-      Object.assign(report, await this.discover())
-    } catch (err) {
-      this.lastDiscoveryOk = false
-      this.lastDiscoveryError = report.discoveryError = (err as Error).message
-      this.options.log.error({ provider: this.options.provider.name }, `discovery failed: ${report.discoveryError}`)
-    }
+    const outcome = await this.tryDiscover()
+    if ('error' in outcome) report.discoveryError = outcome.error
+    else Object.assign(report, outcome)
     report.stopped = await this.sweep()
     return report
+  }
+
+  /** One listing; a failure is recorded for readiness and logged once, never thrown. */
+  async tryDiscover (): Promise<{ discovered: number, forgotten: number } | { error: string }> {
+    try {
+      return await this.discover()
+    } catch (err) {
+      this.lastDiscoveryOk = false
+      this.lastDiscoveryError = (err as Error).message
+      this.options.log.error({ provider: this.options.provider.name }, `discovery failed: ${this.lastDiscoveryError}`)
+      return { error: this.lastDiscoveryError }
+    }
   }
 
   /** A record for an app seen for the first time, shaped by the rules matching its name. */

@@ -21,8 +21,7 @@ export class RegistrySync {
   constructor (
     private readonly registry: Registry,
     private readonly store: RedisStore,
-    private readonly log: Logger,
-    private readonly busy: (name: string) => boolean
+    private readonly log: Logger
   ) {}
 
   async start (redis: Redis, intervalMs: number): Promise<void> {
@@ -30,7 +29,7 @@ export class RegistrySync {
     this.subscriber.on('error', () => {}) // the main connection reports the outage
     this.subscriber.on('message', (_channel: string, name: string) => {
       if (name === '*') this.registry.forgetAll()
-      else if (!this.busy(name)) this.registry.refresh(name).catch(() => {})
+      else if (!this.registry.isHeld(name)) this.registry.refresh(name).catch(() => {})
     })
     await this.subscriber.subscribe(this.store.keys.changes).catch(() => {})
     // Three missed syncs and this replica's open exchanges no longer count.
@@ -51,7 +50,7 @@ export class RegistrySync {
     try {
       await this.flush()
       await this.store.publishInflight(this.replica, this.registry.inflightCounts(), this.leaseMs, Date.now())
-      await this.registry.sync(this.busy)
+      await this.registry.sync()
       if (this.degraded) this.log.info('Redis is back: activity flushed, registry read again')
       this.degraded = false
     } catch (err) {

@@ -9,6 +9,8 @@ export class Registry {
   private readonly inflight = new Map<string, number>()
   /** Records changed here while the store did not answer: written first when it is back. */
   private readonly unsaved = new Set<string>()
+  /** Apps a start or stop here is changing: another replica's copy must not overwrite them. */
+  private readonly holds = new Map<string, number>()
   /** Bumped whenever an app name appears or disappears (negative caches depend on it). */
   namesVersion = 0
 
@@ -62,8 +64,25 @@ export class Registry {
     return this.merge(stored)
   }
 
-  /** Re-reads every app, except those `busy` says are changing here. */
-  async sync (busy: (name: string) => boolean = () => false): Promise<void> {
+  /** Holds the app while this process changes it; the function returned releases the hold. */
+  hold (name: string): () => void {
+    this.holds.set(name, (this.holds.get(name) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (this.holds.get(name) ?? 1) - 1
+      if (left === 0) this.holds.delete(name)
+      else this.holds.set(name, left)
+    }
+  }
+
+  isHeld (name: string): boolean {
+    return this.holds.has(name)
+  }
+
+  /** Re-reads every app, except those held here. */
+  async sync (): Promise<void> {
     for (const name of [...this.unsaved]) {
       const record = this.apps.get(name)
       if (record !== undefined) await this.store.put(record)
@@ -71,7 +90,7 @@ export class Registry {
     }
     const stored = await this.store.all()
     const names = new Set(stored.map((record) => record.name))
-    for (const record of stored) if (!busy(record.name)) this.merge(record)
+    for (const record of stored) if (!this.isHeld(record.name)) this.merge(record)
     // Records the store lost (Redis restarted without persistence) are written back.
     for (const record of this.apps.values()) if (!names.has(record.name)) await this.store.put(record)
   }

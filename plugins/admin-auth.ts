@@ -10,7 +10,7 @@ import { AuthFailures } from '../lib/auth-failures'
 import { commaList } from '../lib/config-schema'
 import { PaastisError } from '../lib/errors'
 import { clientAddress } from '../lib/trust-proxy'
-import { ConfigError } from './config'
+import { ConfigError } from '../lib/config-error'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -94,4 +94,4 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
       throw new PaastisError('UNAUTHORIZED', 'A valid admin token is required: Authorization: Bearer <ROUTING_SYSTEM_API_TOKEN>')
     }
   })
-}, { name: 'admin-auth', dependencies: ['config', 'clock'] })
+}, { name: 'admin-auth', dependencies: ['config', 'settings', 'clock'] })

@@ -118,4 +118,4 @@ export default fp(async function connections (fastify: FastifyInstance) {
     upgrades.set(req, upgrade)
     server.emit('request', req, res)
   })
-}, { name: 'connections', dependencies: ['config'] })
+}, { name: 'connections', dependencies: ['config', 'settings'] })

@@ -1,7 +1,6 @@
 // The proxy's way to the apps: one pooled HTTP forwarder and one websocket relay.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { parseFiniteDuration } from '../lib/duration'
 import { Forwarder } from '../lib/forwarder'
 import { WebsocketRelay } from '../lib/websocket-relay'
 
@@ -20,7 +19,7 @@ export default fp(async function forwarder (fastify: FastifyInstance) {
   const forwarder = new Forwarder({
     connections: config.PROXY_CONNECTIONS,
     pipelining: config.PROXY_PIPELINING,
-    keepAliveTimeoutMs: parseFiniteDuration(config.PROXY_KEEP_ALIVE_TIMEOUT, 's'),
+    keepAliveTimeoutMs: settings.proxyKeepAliveTimeoutMs,
     connectTimeoutMs: settings.proxyConnectTimeoutMs,
     responseTimeoutMs: settings.proxyResponseTimeoutMs,
     bodyTimeoutMs: settings.proxyBodyTimeoutMs,
@@ -34,4 +33,4 @@ export default fp(async function forwarder (fastify: FastifyInstance) {
     relay.close()
     await forwarder.close()
   })
-}, { name: 'forwarder', dependencies: ['config'] })
+}, { name: 'forwarder', dependencies: ['config', 'settings'] })

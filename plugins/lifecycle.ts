@@ -24,4 +24,4 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
     wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake
   }))
-}, { name: 'lifecycle', dependencies: ['registry', 'provider', 'shell-hooks', 'events', 'clock', 'rules', 'forwarder'] })
+}, { name: 'lifecycle', dependencies: ['registry', 'locks', 'provider', 'shell-hooks', 'events', 'clock', 'settings', 'rules', 'forwarder'] })

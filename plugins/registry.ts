@@ -1,10 +1,7 @@
-// The registry, in memory or shared in Redis, and the locks that go with it.
+// The registry, in memory or shared in Redis, and (shared) its sync with the other replicas.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppOptions } from '../lib/app-options'
-import { parseFiniteDuration } from '../lib/duration'
-import { RedisLocks, type Locks } from '../lib/locks'
-import { RedisEvents } from '../lib/redis-events'
 import { RedisStore } from '../lib/redis-store'
 import { Registry } from '../lib/registry'
 import { RegistrySync } from '../lib/registry-sync'
@@ -13,20 +10,19 @@ import { MemoryStore } from '../lib/store'
 declare module 'fastify' {
   interface FastifyInstance {
     registry: Registry
-    /** Cross-replica locks; undefined with the in-memory registry (one process). */
-    locks: Locks | undefined
     /** Undefined with the in-memory registry. */
     registrySync: RegistrySync | undefined
   }
 }
 
+/** Whether the registry is shared in Redis (`paastis check` never writes to a shared one). */
+export const sharedRegistry = (fastify: FastifyInstance, opts: AppOptions): boolean =>
+  fastify.config.REGISTRY_TYPE === 'redis' && opts.check !== true
+
 export default fp(async function registry (fastify: FastifyInstance, opts: AppOptions) {
-  const { config } = fastify
-  // `paastis check` never writes to a shared registry.
-  if (config.REGISTRY_TYPE === 'in-memory' || opts.check === true) {
-    const registry = new Registry(new MemoryStore())
-    fastify.decorate('registry', registry)
-    fastify.decorate('locks', undefined)
+  const { config, settings } = fastify
+  if (!sharedRegistry(fastify, opts)) {
+    fastify.decorate('registry', new Registry(new MemoryStore()))
     fastify.decorate('registrySync', undefined)
     return
   }
@@ -35,13 +31,9 @@ export default fp(async function registry (fastify: FastifyInstance, opts: AppOp
   // A restart loses nothing: records, formations and activity are read back.
   await registry.load()
   fastify.decorate('registry', registry)
-  fastify.decorate('locks', new RedisLocks(fastify.redis, store.keys.lock))
-  fastify.events.shared = new RedisEvents(fastify.redis, store.keys.events)
-  // Changes made here by a start or stop in progress are not overwritten by the sync.
-  const sync = new RegistrySync(registry, store, fastify.log.child({ component: 'registry' }), (name) => fastify.lifecycle?.isBusy(name) ?? false)
+  // Apps a start or stop here holds (Registry.hold) are not overwritten by the sync.
+  const sync = new RegistrySync(registry, store, fastify.log.child({ component: 'registry' }))
   fastify.decorate('registrySync', sync)
-  fastify.addHook('onReady', async () => {
-    await sync.start(fastify.redis, parseFiniteDuration(config.REGISTRY_REDIS_SYNC_INTERVAL, 's'))
-  })
+  fastify.addHook('onReady', async () => { await sync.start(fastify.redis, settings.redisSyncIntervalMs) })
   fastify.addHook('onClose', async () => { await sync.stop() })
-}, { name: 'registry', dependencies: ['config', 'redis', 'events'] })
+}, { name: 'registry', dependencies: ['config', 'settings', 'redis'] })

@@ -16,4 +16,4 @@ export default fp(async function shellHooks (fastify: FastifyInstance) {
     'before-stop': config.HOOKS_BEFORE_STOP,
     'after-stop': config.HOOKS_AFTER_STOP
   }, { timeoutMs: settings.hooksTimeoutMs, log: fastify.log.child({ component: 'hooks' }), events: fastify.events }))
-}, { name: 'shell-hooks', dependencies: ['config', 'events'] })
+}, { name: 'shell-hooks', dependencies: ['config', 'settings', 'events'] })

@@ -1,11 +1,12 @@
-// The start-and-stop check: discovery then idle sweep, on START_AND_STOP_CHECKING_INTERVAL_CRON.
+// The reconciler, run on START_AND_STOP_CHECKING_INTERVAL_CRON (the start-and-stop check:
+// discovery, then the idle sweep), and the first listing, in the background at start.
 import fastifySchedule from '@fastify/schedule'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AsyncTask, CronJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
 import type { AppOptions } from '../lib/app-options'
-import { ConfigError } from './config'
+import { ConfigError } from '../lib/config-error'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +16,7 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function scheduler (fastify: FastifyInstance, opts: AppOptions) {
+export default fp(async function reconciler (fastify: FastifyInstance, opts: AppOptions) {
   const log = fastify.log.child({ component: 'scheduler' })
   const reconciler = new Reconciler({
     registry: fastify.registry,
@@ -54,17 +55,15 @@ export default fp(async function scheduler (fastify: FastifyInstance, opts: AppO
   let retry: NodeJS.Timeout | undefined
   let closed = false
   async function firstListing (attempt: number): Promise<void> {
-    try {
-      await reconciler.discover()
+    const outcome = await reconciler.tryDiscover()
+    if (!('error' in outcome)) {
       log.info({ apps: fastify.registry.size }, 'apps listed')
-    } catch (err) {
-      reconciler.lastDiscoveryOk = false
-      reconciler.lastDiscoveryError = (err as Error).message
-      if (opts.check === true) return
-      const delayMs = Math.min(30_000, 1000 * 2 ** attempt)
-      log.error(`initial discovery failed (${(err as Error).message}): trying again in ${delayMs / 1000} s`)
-      if (!closed && !reconciler.listed) retry = setTimeout(() => { void firstListing(attempt + 1) }, delayMs)
+      return
     }
+    if (opts.check === true) return
+    const delayMs = Math.min(30_000, 1000 * 2 ** attempt)
+    log.info(`trying the first listing again in ${delayMs / 1000} s`)
+    if (!closed && !reconciler.listed) retry = setTimeout(() => { void firstListing(attempt + 1) }, delayMs)
   }
   /** The first try at listing, success or failure (tests wait for it). */
   let firstTry: Promise<void> = Promise.resolve()
@@ -77,4 +76,4 @@ export default fp(async function scheduler (fastify: FastifyInstance, opts: AppO
     closed = true
     clearTimeout(retry)
   })
-}, { name: 'scheduler', dependencies: ['registry', 'provider', 'lifecycle', 'rules', 'events', 'clock', 'config'] })
+}, { name: 'reconciler', dependencies: ['registry', 'locks', 'provider', 'lifecycle', 'rules', 'events', 'clock', 'config', 'settings'] })

@@ -1,0 +1,98 @@
+// The configuration in the units the services use, converted once: every duration in
+// milliseconds (a bad one names its variable), lists as sets, TRUST_PROXY as a check, and
+// paastis.yml read and checked.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { ConfigError } from '../lib/config-error'
+import { commaList, envSchema, type Env } from '../lib/config-schema'
+import { defaultMaxConnections } from '../lib/connection-limit'
+import { parseDuration, parseFiniteDuration } from '../lib/duration'
+import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
+import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
+
+export interface Settings {
+  defaultMaxIdleTimeMs: number | null
+  ignoredApps: Set<string>
+  wakeTimeoutMs: number
+  wakeBackoffMs: number
+  wakeBackoffMaxMs: number
+  hooksTimeoutMs: number
+  commandStopGraceMs: number
+  clientHeadersTimeoutMs: number
+  clientBodyTimeoutMs: number
+  clientRequestTimeoutMs: number
+  proxyConnectTimeoutMs: number
+  proxyResponseTimeoutMs: number
+  proxyBodyTimeoutMs: number
+  proxyKeepAliveTimeoutMs: number
+  websocketPingIntervalMs: number
+  providerRequestTimeoutMs: number
+  providerPollIntervalMs: number
+  redisSyncIntervalMs: number
+  maxConnections: number
+  /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
+  trustPeer: TrustPeer
+  /** The admin API exists only with a token. */
+  adminToken: string | undefined
+  file: PaastisFile
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    settings: Settings
+  }
+}
+
+type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' |
+  'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' | 'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' |
+  'PROXY_BODY_TIMEOUT' | 'PROXY_KEEP_ALIVE_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL' | 'PROVIDER_REQUEST_TIMEOUT' | 'PROVIDER_POLL_INTERVAL' |
+  'REGISTRY_REDIS_SYNC_INTERVAL'
+
+function duration (env: Env, name: DurationName): number {
+  try {
+    return parseFiniteDuration(env[name], 's')
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`)
+  }
+}
+
+function trustProxy (value: string): TrustPeer {
+  try {
+    return parseTrustProxy(value)
+  } catch (err) {
+    throw new ConfigError(`TRUST_PROXY: ${(err as Error).message} (expected true, false, a hop count, or addresses and CIDRs)`)
+  }
+}
+
+export default fp(async function settings (fastify: FastifyInstance) {
+  const env = fastify.config
+  // The default file may be missing (no rules); a file asked for by name must be there.
+  const defaultFile = envSchema.properties.PAASTIS_CONFIG_FILE.default
+  const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE, env.PAASTIS_CONFIG_FILE !== defaultFile)
+  for (const warning of file.warnings) fastify.log.warn(warning)
+
+  fastify.decorate('settings', {
+    defaultMaxIdleTimeMs: parseDuration(env.START_AND_STOP_MAX_IDLE_TIME),
+    ignoredApps: new Set(commaList(env.REGISTRY_IGNORED_APPS)),
+    wakeTimeoutMs: duration(env, 'WAKE_TIMEOUT'),
+    wakeBackoffMs: duration(env, 'WAKE_FAILURE_BACKOFF'),
+    wakeBackoffMaxMs: duration(env, 'WAKE_FAILURE_BACKOFF_MAX'),
+    hooksTimeoutMs: duration(env, 'HOOKS_TIMEOUT'),
+    commandStopGraceMs: duration(env, 'COMMAND_STOP_GRACE_PERIOD'),
+    clientHeadersTimeoutMs: duration(env, 'CLIENT_HEADERS_TIMEOUT'),
+    clientBodyTimeoutMs: duration(env, 'CLIENT_BODY_TIMEOUT'),
+    clientRequestTimeoutMs: duration(env, 'CLIENT_REQUEST_TIMEOUT'),
+    proxyConnectTimeoutMs: duration(env, 'PROXY_CONNECT_TIMEOUT'),
+    proxyResponseTimeoutMs: duration(env, 'PROXY_RESPONSE_TIMEOUT'),
+    proxyBodyTimeoutMs: duration(env, 'PROXY_BODY_TIMEOUT'),
+    proxyKeepAliveTimeoutMs: duration(env, 'PROXY_KEEP_ALIVE_TIMEOUT'),
+    websocketPingIntervalMs: duration(env, 'WEBSOCKET_PING_INTERVAL'),
+    providerRequestTimeoutMs: duration(env, 'PROVIDER_REQUEST_TIMEOUT'),
+    providerPollIntervalMs: duration(env, 'PROVIDER_POLL_INTERVAL'),
+    redisSyncIntervalMs: duration(env, 'REGISTRY_REDIS_SYNC_INTERVAL'),
+    maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
+    trustPeer: trustProxy(env.TRUST_PROXY),
+    adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,
+    file
+  })
+}, { name: 'settings', dependencies: ['config'] })

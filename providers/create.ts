@@ -1,0 +1,105 @@
+// The provider PROVIDER_NAME names, built from the configuration: its credentials, its API
+// addresses (Clever Cloud's API token goes to the API bridge), its timeouts.
+import { createHash } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ConfigError } from '../lib/config-error'
+import type { Env } from '../lib/config-schema'
+import type { Logger } from '../lib/logger'
+import type { CommandAppSpec } from '../lib/paastis-file'
+import { PidFiles } from '../lib/pid-files'
+import type { Provider } from '../lib/provider'
+import type { HttpProviderOptions } from './api-client'
+import { CleverCloudProvider } from './clever-cloud'
+import { CommandProvider } from './command'
+import { HerokuProvider } from './heroku'
+import { ScalingoProvider } from './scalingo'
+
+/** What the providers take from the settings (durations already in milliseconds). */
+export interface ProviderSettings {
+  requestTimeoutMs: number
+  pollIntervalMs: number
+  commandStopGraceMs: number
+  hooksTimeoutMs: number
+  /** The command provider's apps, and the file they come from. */
+  apps: CommandAppSpec[]
+  configFile: string
+}
+
+const CLEVER_API = 'https://api.clever-cloud.com'
+const CLEVER_API_BRIDGE = 'https://api-bridge.clever-cloud.com'
+
+/** API bases are joined with paths that start with a slash. */
+const base = (url: string): string => url.replace(/\/$/, '')
+
+function required (config: Env, name: keyof Env): string {
+  const value = config[name]
+  if (typeof value !== 'string' || value === '') throw new ConfigError(`${name} is required with PROVIDER_NAME=${config.PROVIDER_NAME}`)
+  return value
+}
+
+function httpOptions (config: Env, settings: ProviderSettings, operationTimeoutSeconds: number): HttpProviderOptions {
+  return {
+    timeoutMs: settings.requestTimeoutMs,
+    retries: config.PROVIDER_RETRIES,
+    backoffMs: 500,
+    pollIntervalMs: settings.pollIntervalMs,
+    operationTimeoutMs: operationTimeoutSeconds * 1000
+  }
+}
+
+/** The provider PROVIDER_NAME names, from the environment and the settings derived from it. */
+export function createProvider (config: Env, settings: ProviderSettings, log: Logger): Provider {
+  switch (config.PROVIDER_NAME) {
+    case 'command':
+      return new CommandProvider(settings.apps, {
+        log,
+        stopGraceMs: settings.commandStopGraceMs,
+        commandTimeoutMs: settings.hooksTimeoutMs,
+        pidFiles: new PidFiles(stateDir(config.PAASTIS_STATE_DIR, settings.configFile))
+      })
+    case 'scalingo':
+      return new ScalingoProvider({
+        ...httpOptions(config, settings, config.PROVIDER_SCALINGO_OPERATION_TIMEOUT),
+        apiToken: required(config, 'PROVIDER_SCALINGO_API_TOKEN'),
+        authUrl: base(config.PROVIDER_SCALINGO_AUTH_URL),
+        apiUrl: config.PROVIDER_SCALINGO_API_URL === undefined ? undefined : base(config.PROVIDER_SCALINGO_API_URL),
+        region: config.PROVIDER_REGION
+      })
+    case 'clever-cloud': {
+      const token = config.PROVIDER_CLEVER_API_TOKEN
+      // An API token works on the API bridge; an explicit API host is kept (tests, proxies).
+      const apiHost = token !== undefined && config.PROVIDER_CLEVER_API_HOST === CLEVER_API ? CLEVER_API_BRIDGE : config.PROVIDER_CLEVER_API_HOST
+      return new CleverCloudProvider({
+        ...httpOptions(config, settings, config.PROVIDER_CLEVER_OPERATION_TIMEOUT),
+        apiHost: base(apiHost),
+        apiToken: token,
+        oauth: token !== undefined
+          ? undefined
+          : {
+              consumerKey: required(config, 'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY'),
+              consumerSecret: required(config, 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET'),
+              token: required(config, 'PROVIDER_CLEVER_TOKEN'),
+              tokenSecret: required(config, 'PROVIDER_CLEVER_SECRET')
+            },
+        region: config.PROVIDER_REGION,
+        vhostScheme: config.PROVIDER_CLEVER_VHOST_SCHEME
+      })
+    }
+    case 'heroku':
+      return new HerokuProvider({
+        ...httpOptions(config, settings, config.PROVIDER_HEROKU_OPERATION_TIMEOUT),
+        apiToken: required(config, 'PROVIDER_HEROKU_API_TOKEN'),
+        apiUrl: base(config.PROVIDER_HEROKU_API_URL),
+        region: config.PROVIDER_REGION
+      })
+  }
+}
+
+/** PAASTIS_STATE_DIR, or one folder per paastis.yml under the system's temporary folder. */
+function stateDir (configured: string, configFile: string): string {
+  if (configured !== '') return path.resolve(configured)
+  const id = createHash('sha256').update(path.resolve(configFile)).digest('hex').slice(0, 16)
+  return path.join(tmpdir(), `paastis-${id}`)
+}
+
