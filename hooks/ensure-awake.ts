@@ -1,8 +1,10 @@
-// The preHandler of every proxied request: Host → app, then make sure the app answers.
-// A running app costs two map lookups and no I/O; a sleeping one is woken once for all waiters.
+// The preHandler of every proxied request: Host → app, then make sure the app answers (or give
+// the waiting page, or an error). A running app costs two map lookups and no I/O; a sleeping one
+// is woken by the lifecycle, once for all waiters; the exchange is counted by lib/exchange.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
 import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/errors'
+import { openExchange } from '../lib/exchange'
 import type { AppRoute } from '../lib/host-router'
 import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
 
@@ -60,27 +62,11 @@ function singleHost (rawHeaders: string[]): boolean {
 
 export function ensureAwake (fastify: FastifyInstance) {
   const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler } = fastify
-  // Requests waiting for each sleeping app: bounded, so a burst cannot exhaust memory.
-  const waiting = new Map<string, number>()
-
   async function wake (route: AppRoute): Promise<void> {
-    const app = route.record
-    const pending = waiting.get(app.name) ?? 0
-    if (pending >= config.WAKE_MAX_PENDING) {
-      throw new PaastisError('TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, 5)
-    }
-    waiting.set(app.name, pending + 1)
     try {
-      await lifecycle.wake(app.name, 'request')
-      if (route.policy.wake.waitForLinked === true) {
-        await Promise.all(app.linkedApps.filter((name) => registry.has(name)).map((name) => lifecycle.wake(name, `linked to ${app.name}`)))
-      }
+      await lifecycle.wakeForRequest(route.record, route.policy.wake.waitForLinked === true)
     } catch (err) {
       throw err instanceof WakeError ? wakeError(err) : err
-    } finally {
-      const left = (waiting.get(app.name) ?? 1) - 1
-      if (left === 0) waiting.delete(app.name)
-      else waiting.set(app.name, left)
     }
   }
 
@@ -121,30 +107,7 @@ export function ensureAwake (fastify: FastifyInstance) {
       await wake(route)
       wakeMs = Math.round(performance.now() - waitedFrom)
     }
-    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: exchange(reply, app, passive, wakeMs !== undefined) }
-  }
-
-  /**
-   * Counts the exchange in flight from here to its one end, however it ends: the response
-   * finishes, the client aborts, the app resets, a timeout fires, a websocket closes.
-   */
-  function exchange (reply: FastifyReply, app: AppRecord, passive: boolean, waited: boolean): () => void {
-    let ended = false
-    const end = (): void => {
-      if (ended) return
-      ended = true
-      metrics.requests.count(app.name, waited)
-      if (passive) return
-      registry.touch(app, clock.now())
-      registry.end(app.name)
-    }
-    if (!passive) {
-      registry.touch(app, clock.now())
-      registry.begin(app.name)
-    }
-    reply.raw.once('finish', end).once('close', end)
-    // The client may have left while its app woke up: its close was before the listener.
-    if (reply.raw.destroyed) end()
-    return end
+    const waited = wakeMs !== undefined
+    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: openExchange(reply.raw, registry, clock, app, passive, () => { metrics.requests.count(app.name, waited) }) }
   }
 }

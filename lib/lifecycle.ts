@@ -6,7 +6,7 @@ import type { ShellHooks } from './shell-hooks'
 import type { Provider, ProviderApp } from './provider'
 import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
-import { WakeError, type WakeFailure } from './errors'
+import { PaastisError, WakeError, type WakeFailure } from './errors'
 import type { EventLog } from './events'
 import type { Acquired, Locks } from './locks'
 import type { Logger } from './logger'
@@ -46,8 +46,8 @@ export interface LifecycleOptions {
   wakeBackoffMs?: number
   /** ...up to this. */
   wakeBackoffMaxMs?: number
-  /** How long a stop waits for requests in flight to finish. */
-  drainTimeoutMs?: number
+  /** Requests that may wait for one app's wake at once (WAKE_MAX_PENDING); more are refused. */
+  maxWaiting?: number
   /** Cross-replica locks (Redis); one process needs none. */
   locks?: Locks
   /** The proxy's connection pool, for the readiness probes (see probe()). */
@@ -57,6 +57,8 @@ export interface LifecycleOptions {
 }
 
 const PROBE_TIMEOUT_MS = 2000
+/** How long a stop waits for the requests in flight to finish before it goes on. */
+const DRAIN_TIMEOUT_MS = 30_000
 /** Between two probes of a local app whose port still refuses connections. */
 const LOCAL_REFUSED_RETRY_MS = 2
 const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
@@ -65,6 +67,8 @@ export class Lifecycle {
   private readonly waking = new Map<string, Promise<WakeResult>>()
   private readonly stopping = new Map<string, Promise<StopResult>>()
   private readonly suspected = new Map<string, Promise<boolean>>()
+  /** Requests waiting for each app's wake: bounded, so that a burst cannot exhaust memory. */
+  private readonly waiters = new Map<string, number>()
 
   constructor (private readonly options: LifecycleOptions) {}
 
@@ -94,6 +98,27 @@ export class Lifecycle {
     })
     this.waking.set(name, wake)
     return wake
+  }
+
+  /**
+   * A request's wake: shared with every other waiter, refused when too many already wait, and
+   * (`withLinked`) over only once the apps it is linked to answer too.
+   */
+  async wakeForRequest (app: AppRecord, withLinked: boolean): Promise<void> {
+    const { registry, maxWaiting = 1000 } = this.options
+    const pending = this.waiters.get(app.name) ?? 0
+    if (pending >= maxWaiting) throw new PaastisError('TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, 5)
+    this.waiters.set(app.name, pending + 1)
+    try {
+      await this.wake(app.name, 'request')
+      if (withLinked) {
+        await Promise.all(app.linkedApps.filter((name) => registry.has(name)).map((name) => this.wake(name, `linked to ${app.name}`)))
+      }
+    } finally {
+      const left = (this.waiters.get(app.name) ?? 1) - 1
+      if (left === 0) this.waiters.delete(app.name)
+      else this.waiters.set(app.name, left)
+    }
   }
 
   /**
@@ -445,7 +470,7 @@ export class Lifecycle {
 
   /** A stop never cuts a request in flight. */
   private async drain (name: string): Promise<void> {
-    const until = performance.now() + (this.options.drainTimeoutMs ?? 30_000)
+    const until = performance.now() + DRAIN_TIMEOUT_MS
     while (this.options.registry.inflightCount(name) > 0 && performance.now() < until) await sleep(25)
   }
 }

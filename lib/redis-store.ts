@@ -98,6 +98,4 @@ export class RedisStore implements RegistryStore {
     const results = await batch.exec() ?? []
     return results.reduce((sum, [, value]) => sum + Number(value ?? 0), 0)
   }
-
-  async close (): Promise<void> {}
 }

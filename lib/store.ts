@@ -10,7 +10,6 @@ export interface RegistryStore {
   delete(name: string): Promise<void>
   /** Removes Paastis's records, and nothing else. */
   clear(): Promise<void>
-  close(): Promise<void>
 }
 
 /** Keeps copies, as a remote store would, so that callers cannot rely on shared objects. */
@@ -38,5 +37,4 @@ export class MemoryStore implements RegistryStore {
     this.records.clear()
   }
 
-  async close (): Promise<void> {}
 }

@@ -19,9 +19,10 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     wakeTimeoutMs: fastify.settings.wakeTimeoutMs,
     wakeBackoffMs: fastify.settings.wakeBackoffMs,
     wakeBackoffMaxMs: fastify.settings.wakeBackoffMaxMs,
+    maxWaiting: fastify.config.WAKE_MAX_PENDING,
     locks: fastify.locks,
     probeDispatcher: fastify.forwarder.agent,
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
     wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake
   }))
-}, { name: 'lifecycle', dependencies: ['registry', 'locks', 'provider', 'shell-hooks', 'events', 'clock', 'settings', 'rules', 'forwarder'] })
+}, { name: 'lifecycle', dependencies: ['config', 'registry', 'locks', 'provider', 'shell-hooks', 'events', 'clock', 'settings', 'rules', 'forwarder'] })

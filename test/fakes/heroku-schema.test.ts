@@ -6,8 +6,8 @@ import addFormats from 'ajv-formats'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { AppRecord } from '../../lib/app-record'
 import { HerokuProvider } from '../../providers/heroku'
+import { appRecord } from '../records'
 import { FakeHeroku, HEROKU_TOKEN } from './heroku'
 
 interface Link { href: string, method: string, title: string, schema?: object, targetSchema?: object }
@@ -69,7 +69,7 @@ t.test('every call of the Heroku provider is a schema link, with a valid body, a
   await api.addApp('shop-front', { web: 2, worker: 1 })
   const provider = new HerokuProvider({ apiToken: HEROKU_TOKEN, apiUrl: api.baseUrl, timeoutMs: 1000, retries: 0, backoffMs: 10, pollIntervalMs: 20, operationTimeoutMs: 5000 })
   const [listed] = await provider.list()
-  const record: AppRecord = { name: listed.name, provider: 'heroku', providerId: listed.providerId, hosts: [], state: 'running', lastActivityAt: 0, maxIdleTimeMs: 0, linkedApps: [], ignored: false, rules: [] }
+  const record = appRecord(listed.name, { provider: 'heroku', providerId: listed.providerId, state: 'running' })
   record.formation = await provider.stop(record)
   await provider.start(record)
 

@@ -4,10 +4,9 @@ import { HostRouter } from '../../lib/host-router'
 import { Registry } from '../../lib/registry'
 import { Rules } from '../../lib/rules'
 import { MemoryStore } from '../../lib/store'
+import { appRecord } from '../records'
 
-function record (name: string): AppRecord {
-  return { name, provider: 'command', hosts: [], state: 'running', lastActivityAt: 0, maxIdleTimeMs: 60_000, linkedApps: [], ignored: false, rules: [] }
-}
+const record = (name: string): AppRecord => appRecord(name, { provider: 'command', state: 'running', lastActivityAt: 0 })
 
 t.test('first label, case-insensitive, port ignored; the cache is bounded and only holds known apps', async (t) => {
   const registry = new Registry(new MemoryStore())

@@ -4,12 +4,11 @@ import t from 'tap'
 import type { AppRecord } from '../../lib/app-record'
 import { EventLog } from '../../lib/events'
 import { ShellHooks } from '../../lib/shell-hooks'
+import { appRecord } from '../records'
 
 const silent = { info () {}, warn () {}, error () {}, debug () {} }
 
-function record (name: string): AppRecord {
-  return { name, provider: 'command', region: 'local', upstream: 'http://127.0.0.1:1', hosts: [], state: 'running', lastActivityAt: 0, maxIdleTimeMs: 0, linkedApps: [], ignored: false, rules: [] }
-}
+const record = (name: string): AppRecord => appRecord(name, { provider: 'command', region: 'local', upstream: 'http://127.0.0.1:1', state: 'running', lastActivityAt: 0, maxIdleTimeMs: 0 })
 
 t.test('hooks get the app in the environment; a hostile name is never executed', async (t) => {
   const dir = t.testdir({})

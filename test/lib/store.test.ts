@@ -4,10 +4,9 @@ import type { AppRecord } from '../../lib/app-record'
 import { RedisStore } from '../../lib/redis-store'
 import { MemoryStore, type RegistryStore } from '../../lib/store'
 import { startRedis } from '../redis'
+import { appRecord } from '../records'
 
-function record (name: string, extra: Partial<AppRecord> = {}): AppRecord {
-  return { name, provider: 'scalingo', hosts: [], state: 'stopped', lastActivityAt: 1000, maxIdleTimeMs: 60_000, linkedApps: [], ignored: false, rules: [], ...extra }
-}
+const record = (name: string, extra: Partial<AppRecord> = {}): AppRecord => appRecord(name, { provider: 'scalingo', ...extra })
 
 async function suite (t: Test, store: RegistryStore): Promise<void> {
   t.same(await store.all(), [])

@@ -3,6 +3,7 @@ import type { AppRecord } from '../../lib/app-record'
 import { CleverCloudProvider, plaintextAuthorization } from '../../providers/clever-cloud'
 import { CLEVER_API_TOKEN, CLEVER_OAUTH, FakeCleverCloud, type FakeCleverApp } from '../fakes/clever-cloud'
 import { build } from '../helper'
+import { appRecord } from '../records'
 
 async function fake (t: Test): Promise<FakeCleverCloud> {
   const api = new FakeCleverCloud()
@@ -18,9 +19,8 @@ function provider (api: FakeCleverCloud, auth: 'token' | 'oauth' = 'token'): Cle
   })
 }
 
-function record (app: FakeCleverApp): AppRecord {
-  return { name: app.name, provider: 'clever-cloud', providerId: app.id, owner: app.ownerId, hosts: [], state: 'unknown', lastActivityAt: 0, maxIdleTimeMs: 0, linkedApps: [], ignored: false, rules: [] }
-}
+const record = (app: FakeCleverApp): AppRecord =>
+  appRecord(app.name, { provider: 'clever-cloud', providerId: app.id, owner: app.ownerId, state: 'unknown', lastActivityAt: 0, maxIdleTimeMs: 0 })
 
 t.test('lists the personal space and every organisation, with either authentication', async (t) => {
   const api = await fake(t)

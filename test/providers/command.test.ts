@@ -7,6 +7,7 @@ import { parsePaastisFile } from '../../lib/paastis-file'
 import { killGroup } from '../../lib/shell'
 import { CommandProvider } from '../../providers/command'
 import { appsYaml, eventually, freePort } from '../helper'
+import { appRecord } from '../records'
 
 interface Line { fields: Record<string, unknown>, msg: string }
 
@@ -19,9 +20,7 @@ function recordingLogger (): Logger & { lines: Line[] } {
   return { lines, info: log, warn: log, error: log, debug: log } as unknown as Logger & { lines: Line[] }
 }
 
-function record (name: string): AppRecord {
-  return { name, provider: 'command', hosts: [], state: 'stopped', lastActivityAt: 0, maxIdleTimeMs: 0, linkedApps: [], ignored: false, rules: [] }
-}
+const record = (name: string): AppRecord => appRecord(name, { provider: 'command', lastActivityAt: 0, maxIdleTimeMs: 0 })
 
 function provider (yaml: string, log = recordingLogger(), stopGraceMs = 5000): CommandProvider {
   return new CommandProvider(parsePaastisFile(yaml, path.join(__dirname, 'paastis.yml')).apps, { log, stopGraceMs, commandTimeoutMs: 5000 })

@@ -3,10 +3,9 @@ import type { AppRecord } from '../../lib/app-record'
 import { HerokuProvider } from '../../providers/heroku'
 import { FakeHeroku, HEROKU_TOKEN } from '../fakes/heroku'
 import { build } from '../helper'
+import { appRecord } from '../records'
 
-function record (name: string): AppRecord {
-  return { name, provider: 'heroku', hosts: [], state: 'unknown', lastActivityAt: 0, maxIdleTimeMs: 0, linkedApps: [], ignored: false, rules: [] }
-}
+const record = (name: string): AppRecord => appRecord(name, { provider: 'heroku', state: 'unknown', lastActivityAt: 0, maxIdleTimeMs: 0 })
 
 async function fake (t: Test): Promise<FakeHeroku> {
   const api = new FakeHeroku()

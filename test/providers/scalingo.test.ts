@@ -3,10 +3,9 @@ import type { AppRecord } from '../../lib/app-record'
 import { ScalingoProvider } from '../../providers/scalingo'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { build } from '../helper'
+import { appRecord } from '../records'
 
-function record (name: string, region = 'osc-fr1'): AppRecord {
-  return { name, provider: 'scalingo', region, hosts: [], state: 'unknown', lastActivityAt: 0, maxIdleTimeMs: 0, linkedApps: [], ignored: false, rules: [] }
-}
+const record = (name: string, region = 'osc-fr1'): AppRecord => appRecord(name, { provider: 'scalingo', region, state: 'unknown', lastActivityAt: 0, maxIdleTimeMs: 0 })
 
 async function fake (t: Test): Promise<FakeScalingo> {
   const api = new FakeScalingo()

@@ -4,10 +4,10 @@ import { once } from 'node:events'
 import path from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
-import { FakeScalingo, SCALINGO_TOKEN } from './fakes/scalingo'
-import { appsYaml, eventually, freePort } from './helper'
+import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
+import { appsYaml, eventually, freePort } from '../helper'
 
-const SERVER = path.join(__dirname, '..', 'dist', 'server.js')
+const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js')
 
 interface Running { child: ChildProcess, output: () => string }
 

@@ -1,0 +1,34 @@
+// One proxied exchange, counted in flight from its start to its one end, however it ends: the
+// response finishes, the client aborts, the app resets, a timeout fires, a websocket closes. Its
+// end is activity (unless the request is passive), so an app is never stopped under a request.
+import type { AppRecord } from './app-record'
+import type { Clock } from './clock'
+import type { Registry } from './registry'
+
+/** The part of a response an exchange watches (Node's ServerResponse). */
+export interface ExchangeResponse {
+  readonly destroyed: boolean
+  once(event: 'finish' | 'close', listener: () => void): unknown
+}
+
+/** Opens the exchange; returns its end (idempotent), also called by the response's own end. */
+export function openExchange (response: ExchangeResponse, registry: Registry, clock: Clock, app: AppRecord, passive: boolean, onEnd: () => void): () => void {
+  let ended = false
+  const end = (): void => {
+    if (ended) return
+    ended = true
+    onEnd()
+    if (passive) return
+    registry.touch(app, clock.now())
+    registry.end(app.name)
+  }
+  if (!passive) {
+    registry.touch(app, clock.now())
+    registry.begin(app.name)
+  }
+  response.once('finish', end)
+  response.once('close', end)
+  // The client may have left while its app woke up: its close was before the listener.
+  if (response.destroyed) end()
+  return end
+}

@@ -1,0 +1,48 @@
+// An exchange ends exactly once, however its response ends, and counts as activity unless passive.
+import { EventEmitter } from 'node:events'
+import t from 'tap'
+import { openExchange } from '../../lib/exchange'
+import { Registry } from '../../lib/registry'
+import { MemoryStore } from '../../lib/store'
+import { appRecord } from '../records'
+
+class Response extends EventEmitter {
+  destroyed = false
+}
+
+t.test('counted in flight from open to its one end, finish and close alike; its end is activity', async (t) => {
+  const registry = new Registry(new MemoryStore())
+  const app = appRecord('a', { lastActivityAt: 0 })
+  await registry.save(app)
+  let now = 100
+  let ends = 0
+  const response = new Response()
+  const end = openExchange(response, registry, { now: () => now }, app, false, () => { ends++ })
+  t.equal(registry.inflightCount('a'), 1)
+  t.equal(app.lastActivityAt, 100, 'the start is activity')
+  now = 500
+  response.emit('finish')
+  response.emit('close')
+  end()
+  t.equal(ends, 1, 'one end')
+  t.equal(registry.inflightCount('a'), 0)
+  t.equal(app.lastActivityAt, 500, 'the end is activity')
+})
+
+t.test('a passive exchange is neither in flight nor activity; a response already closed ends at once', async (t) => {
+  const registry = new Registry(new MemoryStore())
+  const app = appRecord('a', { lastActivityAt: 0 })
+  await registry.save(app)
+  let ends = 0
+  const passive = new Response()
+  openExchange(passive, registry, { now: () => 100 }, app, true, () => { ends++ })
+  t.equal(registry.inflightCount('a'), 0)
+  passive.emit('close')
+  t.equal(ends, 1)
+  t.equal(app.lastActivityAt, 0, 'not activity')
+  const gone = new Response()
+  gone.destroyed = true
+  openExchange(gone, registry, { now: () => 200 }, app, false, () => { ends++ })
+  t.equal(ends, 2, 'the client left while its app woke: ended at once')
+  t.equal(registry.inflightCount('a'), 0)
+})
