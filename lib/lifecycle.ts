@@ -4,13 +4,13 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ShellHooks } from './shell-hooks'
 import type { Provider, ProviderApp } from './provider'
-import type { AppRecord } from './app-record'
+import type { AppRecord, AppState } from './app-record'
 import type { Clock } from './clock'
 import { PaastisError, WakeError, type WakeFailure } from './errors'
-import type { EventLog } from './events'
-import type { Acquired, Locks } from './locks'
+import type { EventLog, PaastisEvent } from './events'
+import type { Locks } from './locks'
 import type { Logger } from './logger'
-import { DEFAULT_PROBE, isLocal, probe, probeOnce } from './probe'
+import { DEFAULT_PROBE, PROBE_TIMEOUT_MS, probe, waitUntilReady } from './probe'
 import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
 import type { Dispatcher } from 'undici'
@@ -56,11 +56,8 @@ export interface LifecycleOptions {
   remoteInflight?: (name: string) => Promise<number>
 }
 
-const PROBE_TIMEOUT_MS = 2000
 /** How long a stop waits for the requests in flight to finish before it goes on. */
 const DRAIN_TIMEOUT_MS = 30_000
-/** Between two probes of a local app whose port still refuses connections. */
-const LOCAL_REFUSED_RETRY_MS = 2
 const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
 
 export class Lifecycle {
@@ -169,16 +166,14 @@ export class Lifecycle {
   }
 
   private async runSuspect (name: string): Promise<boolean> {
-    const { registry, events, log } = this.options
+    const { registry, log } = this.options
     const record = registry.get(name)
     if (record?.state !== 'running' || record.upstream === undefined || this.isBusy(name)) return false
     const spec = this.options.wakeOptionsFor(record).ping ?? DEFAULT_PROBE
     if (await probe(record.upstream, spec, PROBE_TIMEOUT_MS, this.options.probeDispatcher)) return false
     if (record.state !== 'running' || this.isBusy(name)) return false
-    record.state = 'stopped'
-    await registry.save(record)
     const message = 'its address refused connections and it failed its readiness probe'
-    events.record({ app: name, type: 'unreachable', cause: 'request', message })
+    await this.transition(record, 'stopped', { type: 'unreachable', cause: 'request', message })
     log.warn({ app: name }, `${name} is down: ${message}`)
     return true
   }
@@ -268,43 +263,26 @@ export class Lifecycle {
     // Across replicas: the one that holds the app's lock starts it; the others watch the shared
     // registry until it runs (or the lock is free again, and they try themselves).
     for (;;) {
-      const lock = await this.lock(name)
-      if (lock === 'held') {
-        await sleep(100)
-        const record = await registry.refresh(name).catch(() => registry.get(name))
-        if (record?.state === 'running') return { ...ALREADY_RUNNING, totalMs: Math.round(performance.now() - begin) }
-        if (performance.now() > deadline) throw new WakeError(name, 'timeout', `${name} could not be started: another replica's start did not finish within ${timeoutMs} ms`)
-        continue
-      }
-      try {
-        const record = this.shared(lock) ? await registry.refresh(name) : registry.get(name)
+      const started = await this.withLock(name, async (shared) => {
+        const record = shared ? await registry.refresh(name) : registry.get(name)
         if (record === undefined) throw new WakeError(name, 'unknown', `no app named "${name}"`)
         if (record.state === 'running') return ALREADY_RUNNING
         return await this.startNow(record, cause, wakeOptions, begin, deadline, timeoutMs)
-      } finally {
-        if (typeof lock !== 'string') await lock.release()
-      }
+      })
+      if (started !== 'held') return started
+      await sleep(100)
+      const record = await registry.refresh(name).catch(() => registry.get(name))
+      if (record?.state === 'running') return { ...ALREADY_RUNNING, totalMs: Math.round(performance.now() - begin) }
+      if (performance.now() > deadline) throw new WakeError(name, 'timeout', `${name} could not be started: another replica's start did not finish within ${timeoutMs} ms`)
     }
   }
 
-  /** Whether the registry is shared and answering: then the store has the latest word. */
-  private shared (lock: Acquired): boolean {
-    return this.options.locks !== undefined && lock !== 'unavailable'
-  }
-
-  private async lock (name: string): Promise<Acquired> {
-    const lock = await (this.options.locks?.acquire(`app:${name}`) ?? Promise.resolve({ release: async () => {} }))
-    if (lock === 'unavailable') this.options.log.warn({ app: name }, 'the shared registry does not answer: acting on this replica alone')
-    return lock
-  }
 
   private async startNow (record: AppRecord, cause: string, wakeOptions: WakeOptions, begin: number, deadline: number, timeoutMs: number): Promise<WakeResult> {
     const { registry, events, hooks, provider, log } = this.options
     const name = record.name
-    record.state = 'starting'
     delete record.lastError
-    await registry.save(record)
-    events.record({ app: name, type: 'starting', cause })
+    await this.transition(record, 'starting', { type: 'starting', cause })
     log.info({ app: name, cause }, 'waking app')
     await hooks.run('before-start', record)
     for (const linked of record.linkedApps) this.wakeLinked(linked, name)
@@ -342,11 +320,9 @@ export class Lifecycle {
     delete record.lastErrorDetail
 
     const totalMs = Math.round(performance.now() - begin)
-    record.state = 'running'
     record.lastActivityAt = this.options.clock.now()
-    await registry.save(record)
     const result = { totalMs, providerMs: Math.round(providerMs), readyMs: Math.round(readyMs) }
-    events.record({ app: name, type: 'started', cause, durationMs: totalMs, timings: result })
+    await this.transition(record, 'running', { type: 'started', cause, durationMs: totalMs, timings: result })
     log.info({ app: name, cause, ...result }, 'app woke up')
     void hooks.run('after-start', record)
     return result
@@ -373,46 +349,23 @@ export class Lifecycle {
     })
   }
 
-  /**
-   * Ready = the provider has not reported a failure and the upstream passes the probe. A local
-   * app is asked again 2 ms after a refused connection (nothing listens yet: the refusal costs a
-   * syscall), so its first byte follows its first listen closely; once it listens but is not
-   * ready, and for a remote app, the pause starts at 10 ms (local) or 50 ms (remote) and grows,
-   * up to 100 ms or 1 s, so that a booting PaaS app is not hammered.
-   */
+  /** Ready = the provider has not reported a failure and the upstream passes its probe. */
   private async waitReady (record: AppRecord, wakeOptions: WakeOptions, deadline: number, timeoutMs: number): Promise<void> {
-    const spec = wakeOptions.ping ?? DEFAULT_PROBE
-    const begin = performance.now()
-    const local = record.upstream !== undefined && isLocal(record.upstream)
-    for (;;) {
-      const failure = this.options.provider.failure?.(record)
-      if (failure !== undefined) throw new WakeError(record.name, 'failed', failure)
-      if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
-      const left = deadline - performance.now()
-      if (left <= 0) throw new WakeError(record.name, 'timeout', `it did not answer within ${timeoutMs} ms`)
-      const result = await probeOnce(record.upstream, spec, Math.min(PROBE_TIMEOUT_MS, left), this.options.probeDispatcher)
-      if (result === 'ready') {
-        if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, deadline - performance.now())))
-        return
-      }
-      const elapsed = performance.now() - begin
-      const pause = local
-        ? (result === 'refused' ? LOCAL_REFUSED_RETRY_MS : Math.min(100, 10 + elapsed / 20))
-        : Math.min(1000, 50 + elapsed / 10)
-      await sleep(Math.max(0, Math.min(pause, deadline - performance.now())))
-    }
+    if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
+    const failed = await waitUntilReady(record.upstream, wakeOptions.ping ?? DEFAULT_PROBE, {
+      deadline, dispatcher: this.options.probeDispatcher, failure: () => this.options.provider.failure?.(record)
+    })
+    if (failed === 'timeout') throw new WakeError(record.name, 'timeout', `it did not answer within ${timeoutMs} ms`)
+    if (failed !== undefined) throw new WakeError(record.name, 'failed', failed.failure)
   }
 
   private async runStop (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
-    const lock = await this.lock(name)
-    if (lock === 'held') return { stopped: false, reason: 'busy', message: `another replica is starting or stopping ${name}` }
-    try {
+    const result = await this.withLock(name, async (shared) => {
       // With a shared registry, this re-reads the activity of every replica.
-      if (this.shared(lock)) await this.options.registry.refresh(name)
+      if (shared) await this.options.registry.refresh(name)
       return await this.stopNow(name, cause, expectedActivityAt)
-    } finally {
-      if (typeof lock !== 'string') await lock.release()
-    }
+    })
+    return result === 'held' ? { stopped: false, reason: 'busy', message: `another replica is starting or stopping ${name}` } : result
   }
 
   private async stopNow (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
@@ -444,28 +397,44 @@ export class Lifecycle {
     // From here new requests wait for the stop, then wake the app again.
     const previous = record.state
     const begin = performance.now()
-    record.state = 'stopping'
-    await registry.save(record)
-    events.record({ app: name, type: 'stopping', cause })
+    await this.transition(record, 'stopping', { type: 'stopping', cause })
     await this.drain(name)
     try {
       const formation = await provider.stop(record)
       if (formation !== undefined) record.formation = formation
     } catch (err) {
       const message = `${name} could not be stopped: ${(err as Error).message}`
-      record.state = previous
-      await registry.save(record)
-      events.record({ app: name, type: 'stop_failed', cause, message })
+      await this.transition(record, previous, { type: 'stop_failed', cause, message })
       log.warn({ app: name, cause }, message)
       return { stopped: false, reason: 'failed', message }
     }
-    record.state = 'stopped'
-    await registry.save(record)
     const durationMs = Math.round(performance.now() - begin)
-    events.record({ app: name, type: 'stopped', cause, durationMs })
+    await this.transition(record, 'stopped', { type: 'stopped', cause, durationMs })
     log.info({ app: name, cause, durationMs }, 'app stopped')
     void hooks.run('after-stop', record)
     return { stopped: true }
+  }
+
+  /** One change of state: saved (through to a shared store), then told as an event. */
+  private async transition (record: AppRecord, state: AppState, event: Omit<PaastisEvent, 'app' | 'at'>): Promise<void> {
+    record.state = state
+    await this.options.registry.save(record)
+    this.options.events.record({ app: record.name, ...event })
+  }
+
+  /**
+   * Runs `work` holding the app's cross-replica lock (`shared`: the store has the latest word),
+   * or answers `held` when another replica holds it. One process takes no lock.
+   */
+  private async withLock<T> (name: string, work: (shared: boolean) => Promise<T>): Promise<T | 'held'> {
+    const lock = await (this.options.locks?.acquire(`app:${name}`) ?? Promise.resolve(undefined))
+    if (lock === 'held') return 'held'
+    if (lock === 'unavailable') this.options.log.warn({ app: name }, 'the shared registry does not answer: acting on this replica alone')
+    try {
+      return await work(lock !== undefined && lock !== 'unavailable')
+    } finally {
+      if (lock !== undefined && lock !== 'unavailable') await lock.release()
+    }
   }
 
   /** A stop never cuts a request in flight. */

@@ -1,5 +1,7 @@
 // The readiness probe: an app is ready when it really answers, not when its provider says it
 // runs (PaaS routers answer 502/503 while an app boots). Hakuna ModProxy's `ping` shape.
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 
 export interface ProbeSpec {
@@ -30,6 +32,47 @@ const MAX_BODY = 64 * 1024
  */
 export async function probe (upstream: string, spec: ProbeSpec, timeoutMs: number, dispatcher?: Dispatcher): Promise<boolean> {
   return await probeOnce(upstream, spec, timeoutMs, dispatcher) === 'ready'
+}
+
+/** One probe may take this long at most, however far the deadline is. */
+export const PROBE_TIMEOUT_MS = 2000
+/** Between two probes of a local app whose port still refuses connections. */
+const LOCAL_REFUSED_RETRY_MS = 2
+
+export interface ReadinessWait {
+  /** performance.now() time by which the app must be ready. */
+  deadline: number
+  dispatcher?: Dispatcher
+  /** Why the start has failed, when the provider knows it (a process that exited). */
+  failure?: () => string | undefined
+}
+
+/**
+ * Probes until the app is ready: resolves undefined then, `timeout` at the deadline, or the
+ * provider's failure. A local app is asked again 2 ms after a refused connection (nothing
+ * listens yet: the refusal costs a syscall), so its first byte follows its first listen closely;
+ * once it listens but is not ready, and for a remote app, the pause starts at 10 ms (local) or
+ * 50 ms (remote) and grows, up to 100 ms or 1 s, so that a booting PaaS app is not hammered.
+ */
+export async function waitUntilReady (upstream: string, spec: ProbeSpec, wait: ReadinessWait): Promise<undefined | 'timeout' | { failure: string }> {
+  const begin = performance.now()
+  const local = isLocal(upstream)
+  for (;;) {
+    const failure = wait.failure?.()
+    if (failure !== undefined) return { failure }
+    const left = wait.deadline - performance.now()
+    if (left <= 0) return 'timeout'
+    const result = await probeOnce(upstream, spec, Math.min(PROBE_TIMEOUT_MS, left), wait.dispatcher)
+    if (result === 'ready') {
+      if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, wait.deadline - performance.now())))
+      return undefined
+    }
+    const elapsed = performance.now() - begin
+    const pause = local
+      ? (result === 'refused' ? LOCAL_REFUSED_RETRY_MS : Math.min(100, 10 + elapsed / 20))
+      : Math.min(1000, 50 + elapsed / 10)
+    await sleep(Math.max(0, Math.min(pause, wait.deadline - performance.now())))
+  }
 }
 
 /** `refused`: nothing listens yet (a booting local app is worth asking again at once). */

@@ -1,6 +1,6 @@
 // Runs an operator's shell command. Values from outside (app names, URLs) travel in environment
 // variables only, never inside the command string.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { childEnv } from './config-schema'
 import type { Logger } from './logger'
@@ -29,14 +29,19 @@ export function pipeOutput (stream: NodeJS.ReadableStream | null, log: Logger, f
   })
 }
 
+/**
+ * The one way Paastis starts a process: `/bin/sh -c` with the given command, Paastis's own
+ * secrets left out of its environment, output piped, in a process group of its own so that a
+ * signal reaches the shell and everything it started.
+ */
+export function spawnShell (command: string, cwd: string | undefined, env: Record<string, string>): ChildProcess {
+  return spawn('/bin/sh', ['-c', command], { cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+}
+
+/** Runs a command to its end (or its timeout), its output logged line by line. */
 export function runShell (command: string, options: ShellOptions): Promise<ShellResult> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      cwd: options.cwd,
-      env: childEnv(options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true
-    })
+    const child = spawnShell(command, options.cwd, options.env)
     let timedOut = false
     const timer = setTimeout(() => {
       timedOut = true

@@ -2,14 +2,13 @@
 // - `run`: a long-running command Paastis spawns (PORT set) and stops with SIGTERM, then SIGKILL
 //   after a grace period. Its output goes to the log under the app's name.
 // - `start`/`stop`/`status`: commands for services managed elsewhere; `status` exits 0 when running.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AppRecord, Formation } from '../lib/app-record'
-import { childEnv } from '../lib/config-schema'
 import type { Logger } from '../lib/logger'
 import type { CommandAppSpec } from '../lib/paastis-file'
 import { runsCommand, type PidFiles } from '../lib/pid-files'
-import { killGroup, pipeOutput, runShell } from '../lib/shell'
+import { killGroup, pipeOutput, runShell, spawnShell } from '../lib/shell'
 import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
 
 export interface CommandProviderOptions {
@@ -126,9 +125,7 @@ export class CommandProvider implements Provider {
     const env: Record<string, string> = { ...spec.env, PAASTIS_APP_NAME: spec.name }
     if (spec.port !== undefined) env.PORT = String(spec.port)
     // Its own process group, so that a stop reaches the shell and everything it started.
-    const child = spawn('/bin/sh', ['-c', command], {
-      cwd: spec.cwd, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true
-    })
+    const child = spawnShell(command, spec.cwd, env)
     const spawned: Spawned = {
       child,
       exited: new Promise((resolve) => {
