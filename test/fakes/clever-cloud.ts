@@ -46,7 +46,6 @@ export class FakeCleverCloud extends FakeApi {
   runningState: 'WIP' | 'TASK_RUNNING' = 'WIP'
   /** Requests a credential may make per minute (Clever Cloud does not publish its limit). */
   requestsPerMinute = 1000
-  private readonly windows = new Map<string, { start: number, count: number }>()
   private nextId = 1
 
   constructor () {
@@ -55,7 +54,7 @@ export class FakeCleverCloud extends FakeApi {
     s.addHook('preHandler', async (request, reply) => {
       const header = request.headers.authorization ?? ''
       if (!this.authorized(header)) return reply.code(401).send(error(2001, 'Not connected'))
-      if (!this.allow(header)) return reply.code(429).header('retry-after', '60').send(error(429, 'Too many requests'))
+      if (!this.withinLimit(header, this.requestsPerMinute)) return reply.code(429).header('retry-after', '60').send(error(429, 'Too many requests'))
     })
 
     s.get('/v2/organisations', async () => this.organisations.map((id) => ({ id, name: id === 'user_me' ? 'Personal space' : id })))
@@ -131,16 +130,6 @@ export class FakeCleverCloud extends FakeApi {
     return oauth.oauth_consumer_key === CLEVER_OAUTH.consumerKey && oauth.oauth_token === CLEVER_OAUTH.token &&
       (oauth.oauth_signature_method ?? 'PLAINTEXT') === 'PLAINTEXT' &&
       oauth.oauth_signature === `${CLEVER_OAUTH.consumerSecret}%26${CLEVER_OAUTH.tokenSecret}`
-  }
-
-  private allow (credential: string): boolean {
-    const now = Date.now()
-    const window = this.windows.get(credential)
-    if (window === undefined || now - window.start >= 60_000) {
-      this.windows.set(credential, { start: now, count: 1 })
-      return true
-    }
-    return ++window.count <= this.requestsPerMinute
   }
 
   /** An application as GET …/applications lists it: every field the official client reads. */

@@ -22,6 +22,8 @@ export class FakeApi {
   private readonly callOf = new WeakMap<http.IncomingMessage, Call>()
   /** Work the fake does later (an operation finishing): cancelled when the fake closes. */
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** Calls per credential in the current minute, for the rate limits the fakes keep. */
+  private readonly windows = new Map<string, { start: number, count: number }>()
   private readonly faults: ArmedFault[] = []
   /** The apps' own servers, stopped with the fake. */
   private readonly upstreams: FakeUpstream[] = []
@@ -75,6 +77,17 @@ export class FakeApi {
     await upstream.reserve()
     if (running) await upstream.start()
     return upstream
+  }
+
+  /** One more call for this credential in the current minute, if `perMinute` allows it. */
+  protected withinLimit (credential: string, perMinute: number): boolean {
+    const now = Date.now()
+    const window = this.windows.get(credential)
+    if (window === undefined || now - window.start >= 60_000) {
+      this.windows.set(credential, { start: now, count: 1 })
+      return true
+    }
+    return ++window.count <= perMinute
   }
 
   /** Runs `work` after `ms`, unless the fake is closed first. */

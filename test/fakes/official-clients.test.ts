@@ -114,6 +114,8 @@ t.test('heroku (heroku-client 3): Basic `:token`, apps by Range, formation batch
   t.same(apps.map((app) => app.name), ['one', 'two', 'three'], 'the client follows Next-Range to the last page')
   t.ok(apps.every((app) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(app.id)), 'ids are UUIDs')
   t.match(api.calls.find((call) => call.path === '/apps')?.headers, { authorization: /^Basic / }, 'the client authenticated with Basic :token')
+  const limited = await fetch(`${api.baseUrl}/apps`, { headers: { authorization: `Bearer ${HEROKU_TOKEN}`, accept: 'application/vnd.heroku+json; version=3' } })
+  t.match(limited.headers.get('ratelimit-remaining'), /^\d+$/, 'every answer says how many calls are left (RateLimit-Remaining)')
 
   const formation = await heroku.patch('/apps/one/formation', { body: { updates: [{ type: 'web', quantity: 0 }] } }) as Array<{ type: string, quantity: number }>
   t.match(formation, [{ type: 'web', quantity: 0 }])

@@ -34,7 +34,6 @@ export class FakeScalingo extends FakeApi {
   operationDelayMs = 150
   /** Operations (scale, restart) a token may ask per minute: Scalingo's documented 60. */
   operationsPerMinute = 60
-  private readonly operationWindows = new Map<string, { start: number, count: number }>()
   private nextId = 1
 
   constructor (readonly regions: string[] = ['osc-fr1', 'osc-secnum-fr1']) {
@@ -89,7 +88,7 @@ export class FakeScalingo extends FakeApi {
       '/:region/v1/apps/:app/scale', async (request, reply) => {
         const app = find(request.params.region, request.params.app)
         if (app === undefined) return reply.code(404).send({ resource: 'app', error: 'not found' })
-        if (!this.allowOperation(request.headers.authorization ?? '')) return reply.code(429).type('text/plain').send('Retry later')
+        if (!this.withinLimit(request.headers.authorization ?? '', this.operationsPerMinute)) return reply.code(429).type('text/plain').send('Retry later')
         if (app.status === 'scaling') return reply.code(400).send({ error: 'an operation is already running on this app' })
         const wanted = request.body?.containers ?? []
         const unknown = wanted.filter((c) => !(c.name in app.formation))
@@ -126,18 +125,6 @@ export class FakeScalingo extends FakeApi {
     const app: FakeScalingoApp = { name, region, formation, status: running ? 'running' : 'stopped', upstream }
     this.apps.set(name, app)
     return app
-  }
-
-  /** One more operation for this token in the current minute, if the limit allows it. */
-  private allowOperation (authorization: string): boolean {
-    const now = Date.now()
-    const window = this.operationWindows.get(authorization)
-    if (window === undefined || now - window.start >= 60_000) {
-      this.operationWindows.set(authorization, { start: now, count: 1 })
-      return true
-    }
-    window.count++
-    return window.count <= this.operationsPerMinute
   }
 
   scaleCalls (): number {

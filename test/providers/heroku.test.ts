@@ -18,6 +18,18 @@ function provider (api: FakeHeroku, token = HEROKU_TOKEN): HerokuProvider {
   return new HerokuProvider({ apiToken: token, apiUrl: api.baseUrl, timeoutMs: 1000, retries: 2, backoffMs: 20, pollIntervalMs: 30, operationTimeoutMs: 5000 })
 }
 
+t.test("the fake keeps Heroku's token bucket: every answer says what is left, an empty bucket is a 429", async (t) => {
+  const api = await fake(t)
+  await api.addApp('shop', { web: 1 })
+  const heroku = provider(api)
+  await heroku.list()
+  t.equal(api.calls[0].status, 200)
+  api.refillPerMinute = 0
+  api.setBucket(0)
+  await t.rejects(heroku.list(), { message: /^heroku list: rate limited: Your account reached the API rate limit/ })
+  t.ok(api.count('GET', /^\/apps/, 429) >= 1)
+})
+
 t.test('lists every page (Range / Next-Range) with web_url as the upstream', async (t) => {
   const api = await fake(t)
   for (let i = 0; i < 25; i++) await api.addApp(`app-${i}`, { web: 1 })

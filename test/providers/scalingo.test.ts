@@ -128,6 +128,17 @@ t.test('a scale refused for payment (402) or permission (403) fails at once with
   t.equal(api.scaleCalls(), 3)
 })
 
+t.test("the fake keeps Scalingo's limit on operations: past it, a scale is answered 429 and fails as rate limited", async (t) => {
+  const api = await fake(t)
+  api.operationsPerMinute = 1
+  await api.addApp('first', { web: 1 })
+  await api.addApp('second', { web: 1 })
+  const scalingo = provider(api)
+  t.same(await scalingo.stop(record('first')), { web: 1 })
+  await t.rejects(scalingo.stop(record('second')), { message: 'scalingo stop second: rate limited: Retry later' })
+  t.equal(api.count('POST', /\/scale$/, 429), 3, 'the first try and its two retries, each refused')
+})
+
 t.test('a crashed app is listed failed, with the reason', async (t) => {
   const api = await fake(t)
   const app = await api.addApp('crashy', { web: 1 })
