@@ -42,3 +42,24 @@ t.test('a missing file is empty unless it was asked for', async (t) => {
   await t.rejects(loadPaastisFile('/nonexistent/paastis.yml', true), { message: /\/nonexistent\/paastis\.yml: cannot be read/ })
   t.same(parsePaastisFile('', 'empty.yml').apps, [], 'an empty file is fine')
 })
+
+t.test('the schemas of the rules and the apps give each wrong value its own words and line', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ['rules:\n  - pattern: x\n    strategy: maybe\n', /^p\.yml:3: rules\[0\]\.strategy: must be hold or page$/],
+    ['rules:\n  - pattern: x\n    wake_timeout: never\n', /^p\.yml:3: rules\[0\]\.wake_timeout: must be a duration/],
+    ['rules:\n  - pattern: x\n    ping: { method: get }\n', /^p\.yml:3: rules\[0\]\.ping\.method: must be an HTTP method/],
+    ['rules:\n  - pattern: x\n    ping: { path: health }\n', /^p\.yml:3: rules\[0\]\.ping\.path: must start with \//],
+    ['rules:\n  - pattern: x\n    ignore: maybe\n', /^p\.yml:3: rules\[0\]\.ignore: must be true or false$/],
+    ['rules:\n  - pattern: x\n    app_name: y\n    aliases: ["not a host!"]\n', /^p\.yml:4: rules\[0\]\.aliases\[0\]: must be a host name/],
+    ['rules:\n  - pattern: x\n    hosts: [a.example.com]\n', /rules\[0\]\.app_name: `hosts` and `aliases` need a literal `app_name`/],
+    ['rules:\n  - pattern: "^(a+)+$"\n', /^p\.yml:2: rules\[0\]\.pattern: .* can backtrack catastrophically/],
+    ['apps:\n  - name: a\n    run: x\n    port: 1\n    env: { A: { b: 1 } }\n', /^p\.yml:5: apps\[0\]\.env\.A: must be a string$/],
+    ['apps:\n  - name: a\n    run: x\n    upstream: ftp://x\n', /apps\[0\]\.upstream: "ftp:\/\/x" is not an http\(s\) URL/]
+  ]
+  for (const [yaml, message] of cases) t.throws(() => parsePaastisFile(yaml, 'p.yml'), { message }, yaml)
+  const ok = parsePaastisFile('rules:\n  - pattern: x\n    app_name: y\n    aliases: [A.Example.com, { host: b.example.com, whitelisted: true }]\n    ping: { regex: { body: ok }, settle: 1s, extra: 1 }\n', 'p.yml')
+  t.same(ok.rules[0].hosts, [{ host: 'a.example.com', whitelisted: false }, { host: 'b.example.com', whitelisted: true }])
+  t.equal(ok.rules[0].wake.ping?.method, 'GET', 'a body to match needs a GET')
+  t.equal(ok.rules[0].wake.ping?.settleMs, 1000)
+  t.same(ok.warnings, ['p.yml:5: unknown key "rules[0].ping.extra" ignored'])
+})
