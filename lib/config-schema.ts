@@ -1,5 +1,6 @@
 // Every environment variable Paastis reads: the original Paastis' table, same names and meaning,
 // plus the new ones. Validated at start-up by @fastify/env; a bad value names the variable.
+import type { FromSchema } from 'json-schema-to-ts'
 import { DURATION_PATTERN } from './duration'
 import { LOG_LEVELS } from './logger'
 
@@ -84,76 +85,11 @@ export const envSchema = {
 
 export type EnvName = keyof typeof envSchema.properties
 
-/** The environment as validated and coerced by the schema. */
-export interface Env {
-  HOST: string
-  PORT: number
-  REGISTRY_TYPE: 'in-memory' | 'redis'
-  REGISTRY_IGNORED_APPS: string
-  REGISTRY_REDIS_URL?: string
-  REDIS_URL?: string
-  REGISTRY_REDIS_PREFIX: string
-  REGISTRY_REDIS_SYNC_INTERVAL: string
-  START_AND_STOP_CHECKING_INTERVAL_CRON: string
-  START_AND_STOP_MAX_IDLE_TIME: string
-  DISCOVERY_SUSPECT_CHECKS: number
-  PROVIDER_NAME: 'command' | 'scalingo' | 'clever-cloud' | 'heroku'
-  PROVIDER_REGION?: string
-  PROVIDER_SCALINGO_API_TOKEN?: string
-  PROVIDER_SCALINGO_OPERATION_TIMEOUT: number
-  PROVIDER_SCALINGO_AUTH_URL: string
-  PROVIDER_SCALINGO_API_URL?: string
-  PROVIDER_HEROKU_API_TOKEN?: string
-  PROVIDER_HEROKU_OPERATION_TIMEOUT: number
-  PROVIDER_HEROKU_API_URL: string
-  PROVIDER_CLEVER_API_HOST: string
-  PROVIDER_CLEVER_API_TOKEN?: string
-  PROVIDER_CLEVER_OAUTH_CONSUMER_KEY?: string
-  PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET?: string
-  PROVIDER_CLEVER_TOKEN?: string
-  PROVIDER_CLEVER_SECRET?: string
-  PROVIDER_CLEVER_OPERATION_TIMEOUT: number
-  PROVIDER_CLEVER_VHOST_SCHEME: 'https' | 'http'
-  PROVIDER_REQUEST_TIMEOUT: string
-  PROVIDER_RETRIES: number
-  PROVIDER_POLL_INTERVAL: string
-  HOOKS_BEFORE_START?: string
-  HOOKS_AFTER_START?: string
-  HOOKS_BEFORE_STOP?: string
-  HOOKS_AFTER_STOP?: string
-  HOOKS_TIMEOUT: string
-  ROUTING_SYSTEM_API_ENABLED: boolean
-  ROUTING_SYSTEM_API_TOKEN?: string
-  ADMIN_HOST: string
-  ADMIN_ALLOW: string
-  METRICS_PUBLIC: boolean
-  PAASTIS_CONFIG_FILE: string
-  PAASTIS_STATE_DIR: string
-  WAKE_TIMEOUT: string
-  WAKE_FAILURE_BACKOFF: string
-  WAKE_FAILURE_BACKOFF_MAX: string
-  PROXY_CONNECTIONS: number
-  PROXY_PIPELINING: number
-  PROXY_KEEP_ALIVE_TIMEOUT: string
-  TRUST_PROXY: string
-  MAX_CONNECTIONS?: number
-  CLIENT_HEADERS_TIMEOUT: string
-  CLIENT_BODY_TIMEOUT: string
-  CLIENT_REQUEST_TIMEOUT: string
-  PROXY_CONNECT_TIMEOUT: string
-  PROXY_RESPONSE_TIMEOUT: string
-  PROXY_BODY_TIMEOUT: string
-  PROXY_REQUEST_BUFFER_SIZE: number
-  WEBSOCKET_PING_INTERVAL: string
-  WAKE_STRATEGY: 'hold' | 'page'
-  WAKE_MAX_PENDING: number
-  COMMAND_STOP_GRACE_PERIOD: string
-  LOG_REQUESTS: boolean
-  LOG_FORMAT?: 'json' | 'pretty'
-  SHUTDOWN_GRACE_PERIOD: string
-  LOG_LEVEL: string
-  LOGGING_LEVEL?: string
-}
+/**
+ * The environment as validated and coerced by the schema, derived from it (a variable with a
+ * default is always there): the type cannot drift from the schema.
+ */
+export type Env = FromSchema<typeof envSchema>
 
 /** Variables that hold secrets: never logged, never passed to the processes Paastis runs. */
 export const SECRET_ENV: readonly EnvName[] = [
