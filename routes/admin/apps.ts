@@ -1,17 +1,16 @@
 // The apps: list, one, start, stop, and clearing the registry.
-import type { FastifyInstance } from 'fastify'
-import type { AppRecord, AppState } from '../../lib/app-record'
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
+import type { AppRecord } from '../../lib/app-record'
 import { formatDuration } from '../../lib/duration'
 import { idleDeadline } from '../../lib/idle'
 import { PaastisError, WakeError, wakeError } from '../../lib/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
 
-interface NameParams { name: string }
-
 const unknownApp = (name: string): PaastisError => new PaastisError('UNKNOWN_APP', `No app named "${name}"`)
 const ignoredApp = (name: string): PaastisError => new PaastisError('APP_NOT_MANAGED', `${name} is ignored by Paastis: it is neither started nor stopped`)
 
-export default async function apps (fastify: FastifyInstance): Promise<void> {
+// Request types are inferred from the route schemas (json-schema-to-ts): they cannot drift.
+const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
   const { registry, lifecycle, clock } = fastify
 
   function view (app: AppRecord) {
@@ -31,7 +30,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     return app
   }
 
-  fastify.get<{ Querystring: { state?: AppState, provider?: string } }>('/apps', {
+  fastify.get('/apps', {
     schema: {
       summary: 'Every app Paastis knows, with its state and time left before it is stopped',
       tags: ['apps'],
@@ -50,11 +49,11 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
       .map(view)
   })
 
-  fastify.get<{ Params: NameParams }>('/apps/:name', {
+  fastify.get('/apps/:name', {
     schema: { summary: 'One app', tags: ['apps'], params: appNameParams, response: { 200: appSchema, ...errorResponses } }
   }, async (request) => view(find(request.params.name)))
 
-  fastify.post<{ Params: NameParams, Querystring: { wait?: boolean } }>('/apps/:name/start', {
+  fastify.post('/apps/:name/start', {
     schema: {
       summary: 'Start an app (the same single-flight start as a request); ?wait=true waits until it answers',
       tags: ['apps'],
@@ -85,7 +84,7 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     return view(app)
   })
 
-  fastify.post<{ Params: NameParams }>('/apps/:name/stop', {
+  fastify.post('/apps/:name/stop', {
     schema: {
       summary: 'Stop an app now (the before-stop hook may veto it)',
       tags: ['apps'],
@@ -117,6 +116,8 @@ export default async function apps (fastify: FastifyInstance): Promise<void> {
     }
   }, async (_request, reply) => {
     await registry.clear()
-    return reply.code(204).send()
+    return reply.code(204).send(null)
   })
 }
+
+export default apps

@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify'
-import type { EventType } from '../../lib/events'
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
 import { errorResponses, eventSchema } from './schemas'
 
-export default async function events (fastify: FastifyInstance): Promise<void> {
-  fastify.get<{ Querystring: { app?: string, type?: EventType, limit: number } }>('/events', {
+const events: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
+  fastify.get('/events', {
     schema: {
       summary: 'What happened to which app and why, newest first',
       tags: ['events'],
@@ -20,3 +19,5 @@ export default async function events (fastify: FastifyInstance): Promise<void> {
     }
   }, async (request) => fastify.events.query(request.query))
 }
+
+export default events

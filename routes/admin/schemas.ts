@@ -11,7 +11,8 @@ export const errorSchema = {
     code: { type: 'string', enum: Object.keys(ERROR_CODES) },
     error: { type: 'string' },
     message: { type: 'string' }
-  }
+  },
+  additionalProperties: false
 } as const
 
 export const appSchema = {
@@ -36,7 +37,8 @@ export const appSchema = {
     lastErrorDetail: { type: 'string', nullable: true, description: "What the app said last when its start failed (its last error output)" },
     failedWakes: { type: 'integer', nullable: true, description: 'Consecutive failed wakes' },
     nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' }
-  }
+  },
+  additionalProperties: false
 } as const
 
 export const eventSchema = {
@@ -50,7 +52,8 @@ export const eventSchema = {
     reason: { type: 'string' },
     message: { type: 'string' },
     durationMs: { type: 'integer' }
-  }
+  },
+  additionalProperties: false
 } as const
 
 export const appNameParams = {
