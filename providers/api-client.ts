@@ -65,6 +65,11 @@ function describe (body: unknown): string {
   return 'no details'
 }
 
+/**
+ * The retry loop is ours, not undici's RetryAgent: its handler reads a `Range` request header as a
+ * byte range to resume (Heroku's pagination `Range: id ..; max=200` then fails with "invalid
+ * content-length"), and it has no jitter.
+ */
 export class ApiClient {
   constructor (private readonly options: ApiClientOptions) {}
 
