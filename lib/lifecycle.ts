@@ -10,6 +10,7 @@ import { PaastisError, WakeError, type WakeFailure } from './errors'
 import type { EventLog, PaastisEvent } from './events'
 import type { Locks } from './locks'
 import type { Logger } from './logger'
+import { waitWhile } from './poll'
 import { DEFAULT_PROBE, PROBE_TIMEOUT_MS, probe, waitUntilReady } from './probe'
 import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
@@ -439,8 +440,7 @@ export class Lifecycle {
 
   /** A stop never cuts a request in flight. */
   private async drain (name: string): Promise<void> {
-    const until = performance.now() + DRAIN_TIMEOUT_MS
-    while (this.options.registry.inflightCount(name) > 0 && performance.now() < until) await sleep(25)
+    await waitWhile(() => this.options.registry.inflightCount(name) > 0, 25, DRAIN_TIMEOUT_MS)
   }
 }
 

@@ -139,17 +139,6 @@ export class ApiClient {
   }
 }
 
-/** Polls `check` every `intervalMs` until it returns a value, or throws after `timeoutMs`. */
-export async function pollUntil<T> (check: () => Promise<T | undefined>, intervalMs: number, timeoutMs: number, onTimeout: () => Error): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() + intervalMs > deadline) throw onTimeout()
-    await sleep(intervalMs)
-  }
-}
-
 /** What every API provider needs besides its credentials. */
 export interface HttpProviderOptions {
   /** Per API call. */

@@ -2,7 +2,8 @@
 // sign; apps of every organisation (the personal space is one of them); a start is a deployment
 // polled until it is no longer in progress; a stop undeploys every instance.
 import type { AppRecord, Formation } from '../lib/app-record'
-import { ApiClient, pollUntil, type HttpProviderOptions } from './api-client'
+import { ApiClient, type HttpProviderOptions } from './api-client'
+import { pollUntil } from '../lib/poll'
 import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/provider'
 
 export interface CleverCloudOptions extends HttpProviderOptions {

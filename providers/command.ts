@@ -8,6 +8,7 @@ import type { AppRecord, Formation } from '../lib/app-record'
 import type { Logger } from '../lib/logger'
 import type { CommandAppSpec } from '../lib/command-app'
 import { runsCommand, type PidFiles } from '../lib/pid-files'
+import { waitWhile } from '../lib/poll'
 import { killGroup, pipeOutput, runShell, spawnShell } from '../lib/shell'
 import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
 
@@ -51,8 +52,7 @@ export class CommandProvider implements Provider {
       if (runsCommand(left.pid, left.command) && killGroup(left.pid, 0)) {
         log.warn({ app: spec.name, pid: left.pid, since: left.startedAt }, 'stopping the app process a previous Paastis left running')
         killGroup(left.pid, 'SIGTERM')
-        const deadline = Date.now() + this.options.stopGraceMs
-        while (killGroup(left.pid, 0) && Date.now() < deadline) await sleep(50)
+        await waitWhile(() => killGroup(left.pid, 0), 50, this.options.stopGraceMs)
         if (killGroup(left.pid, 'SIGKILL')) log.warn({ app: spec.name, pid: left.pid }, 'it did not stop in time: killed')
       }
       pidFiles.remove(spec.name)
@@ -157,7 +157,7 @@ export class CommandProvider implements Provider {
     await Promise.race([spawned.exited, sleep(this.options.stopGraceMs, undefined, { signal: grace.signal }).catch(() => {})])
     grace.abort()
     // The shell may be gone while what it started still runs: wait for the whole group.
-    while (killGroup(pid, 0) && Date.now() < deadline) await sleep(50)
+    await waitWhile(() => killGroup(pid, 0), 50, Math.max(0, deadline - Date.now()))
     if (killGroup(pid, 'SIGKILL')) this.options.log.warn({ app: name }, 'app did not stop in time: killed')
     await spawned.exited
     this.processes.delete(name)

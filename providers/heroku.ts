@@ -2,7 +2,8 @@
 // a stop scales every process type to 0 and remembers the quantities, a start restores them and
 // waits until the web dynos are up.
 import type { AppRecord, Formation } from '../lib/app-record'
-import { ApiClient, pollUntil, type HttpProviderOptions } from './api-client'
+import { ApiClient, type HttpProviderOptions } from './api-client'
+import { pollUntil } from '../lib/poll'
 import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
 import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
 

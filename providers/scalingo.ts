@@ -2,7 +2,8 @@
 // stopped by scaling every process type to 0 and started by scaling back to the remembered
 // formation, each scale an asynchronous operation polled until done.
 import type { AppRecord, Formation } from '../lib/app-record'
-import { ApiClient, ApiError, pollUntil, type HttpProviderOptions } from './api-client'
+import { ApiClient, ApiError, type HttpProviderOptions } from './api-client'
+import { pollUntil } from '../lib/poll'
 import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
 import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/provider'
 

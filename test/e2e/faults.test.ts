@@ -1,7 +1,7 @@
 // Apps' lives against faults, with real processes, a real Redis and a fake PaaS API: failed
 // wakes, crashes, kills, a provider that lies or hangs, replicas, clock jumps. For each: no 500 of
 // Paastis's own, no orphan process, no lost state, every app's state true within one check.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import net from 'node:net'
@@ -13,9 +13,9 @@ import { loadPaastisFile } from '../../lib/paastis-file'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { appsYaml, build, eventually, freePort, ManualClock, portOf, startsIn, type LogLine } from '../helper'
 import { startRedis } from '../redis'
+import { runPaastis, type PaastisProcess } from './paastis-process'
 
 const MINUTE = 60_000
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js')
 
 /** Whether something answers HTTP on the port. */
 async function answers (port: number): Promise<boolean> {
@@ -91,16 +91,7 @@ t.test('3. a failed wake is backed off: one boot per backoff, not one per reques
   t.equal(again.headers['retry-after'], '25', 'the backoff doubled, capped at WAKE_FAILURE_BACKOFF_MAX')
 })
 
-interface Running { child: ChildProcess, output: () => string, exit: Promise<number | null> }
-
-function run (env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH, LOG_FORMAT: 'json', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const exit = once(child, 'exit').then(([code]) => code as number | null)
-  return { child, output: () => output, exit }
-}
+const run = (env: Record<string, string>): PaastisProcess => runPaastis([], { HOST: '127.0.0.1', ...env })
 
 t.test('4. a killed Paastis leaves no orphan to the next; a shutdown past its grace period still stops the apps and exits 0', async (t) => {
   const [port, appPort] = [await freePort(), await freePort()]

@@ -1,5 +1,5 @@
 // The Redis registry with several Paastis replicas: real redis-server, real Paastis processes.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -7,8 +7,8 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { appsYaml, build, eventually, FIXTURE_APP, freePort, startsIn } from '../helper'
 import { startRedis } from '../redis'
+import { runPaastis } from './paastis-process'
 
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js')
 
 /** An app managed elsewhere (start/stop/status), so that every replica sees the same state. */
 function sharedAppYaml (dir: string, port: number): string {
@@ -34,16 +34,10 @@ interface Replica { port: number, child: ChildProcess, output: () => string }
 
 async function replica (t: Test, env: Record<string, string>): Promise<Replica> {
   const port = await freePort()
-  const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  const { child, output } = runPaastis([], { HOST: '127.0.0.1', PORT: String(port), ...env })
   t.teardown(() => { child.kill('SIGKILL') })
-  if (!await eventually(() => output.includes('Server listening'), 15_000)) throw new Error(`replica did not start:\n${output}`)
-  return { port, child, output: () => output }
+  if (!await eventually(() => output().includes('Server listening'), 15_000)) throw new Error(`replica did not start:\n${output()}`)
+  return { port, child, output }
 }
 
 const get = async (port: number, host: string): Promise<{ status: number, body: string }> => {

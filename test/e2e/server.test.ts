@@ -1,26 +1,14 @@
 // The built standalone server, as users run it: a real process, real flags, real signals.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import path from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { appsYaml, eventually, freePort } from '../helper'
+import { runPaastis } from './paastis-process'
 
-const SERVER = path.join(__dirname, '..', '..', 'dist', 'server.js')
 
-interface Running { child: ChildProcess, output: () => string }
-
-function run (args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [SERVER, ...args], {
-    env: { PATH: process.env.PATH, LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  return { child, output: () => output }
-}
+const run = runPaastis
 
 t.test('starts with flags that override the environment, proxies, exits 0 on SIGTERM after draining', async (t) => {
   const [port, appPort] = [await freePort(), await freePort()]
