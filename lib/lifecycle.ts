@@ -16,7 +16,6 @@ import type { Registry } from './registry'
 import type { WakeOptions } from './rules'
 import type { Dispatcher } from 'undici'
 
-
 export interface WakeResult {
   /** 0 when the app was already running. */
   totalMs: number
@@ -277,7 +276,6 @@ export class Lifecycle {
       if (performance.now() > deadline) throw new WakeError(name, 'timeout', `${name} could not be started: another replica's start did not finish within ${timeoutMs} ms`)
     }
   }
-
 
   private async startNow (record: AppRecord, cause: string, wakeOptions: WakeOptions, begin: number, deadline: number, timeoutMs: number): Promise<WakeResult> {
     const { registry, events, hooks, provider, log } = this.options

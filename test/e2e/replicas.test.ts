@@ -9,7 +9,6 @@ import { appsYaml, build, eventually, FIXTURE_APP, freePort, startsIn } from '..
 import { startRedis } from '../redis'
 import { runPaastis } from './paastis-process'
 
-
 /** An app managed elsewhere (start/stop/status), so that every replica sees the same state. */
 function sharedAppYaml (dir: string, port: number): string {
   const pid = path.join(dir, 'app.pid')

@@ -7,7 +7,6 @@ import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { appsYaml, eventually, freePort } from '../helper'
 import { runPaastis } from './paastis-process'
 
-
 const run = runPaastis
 
 t.test('starts with flags that override the environment, proxies, exits 0 on SIGTERM after draining', async (t) => {

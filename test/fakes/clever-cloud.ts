@@ -122,7 +122,6 @@ export class FakeCleverCloud extends FakeApi {
     return this.count('POST', /\/instances$/)
   }
 
-
   /** What the official clients send: a bearer API token, or PLAINTEXT `secret%26secret` as is. */
   private authorized (header: string): boolean {
     if (header === `Bearer ${CLEVER_API_TOKEN}`) return true

@@ -131,7 +131,6 @@ export class FakeScalingo extends FakeApi {
     return this.count('POST', /\/scale$/)
   }
 
-
   private view (app: FakeScalingoApp) {
     return {
       id: `app-id-${app.name}`,
