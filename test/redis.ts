@@ -1,6 +1,7 @@
 // A real redis-server for a test: its own free port, no persistence, stopped with the test.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'
 import { eventually, freePort } from './helper'
@@ -36,10 +37,11 @@ export async function startRedis (t: Test): Promise<RedisServer> {
       if (!up) throw new Error('redis-server did not start: is it installed? (apt-get install -y redis-server)')
     },
     async stop () {
-      if (child === undefined || child.exitCode !== null) return
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
       const exited = once(child, 'exit')
       child.kill('SIGKILL')
-      await exited
+      // Bounded: a child that is already gone must not hold the test open until tap's timeout.
+      await Promise.race([exited, sleep(5000, undefined, { ref: false })])
     }
   }
   await server.start()
