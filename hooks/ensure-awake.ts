@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppRecord } from '../lib/app-record'
 import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/errors'
-import { openExchange } from '../lib/exchange'
+import { Exchanges } from '../lib/exchange'
 import type { AppRoute } from '../lib/host-router'
 import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
 
@@ -62,6 +62,7 @@ function singleHost (rawHeaders: string[]): boolean {
 
 export function ensureAwake (fastify: FastifyInstance) {
   const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler } = fastify
+  const exchanges = new Exchanges(registry, clock, (app, waited) => { metrics.requests.count(app.name, waited) })
   async function wake (route: AppRoute): Promise<void> {
     try {
       await lifecycle.wakeForRequest(route.record, route.policy.wake.waitForLinked === true)
@@ -107,7 +108,6 @@ export function ensureAwake (fastify: FastifyInstance) {
       await wake(route)
       wakeMs = Math.round(performance.now() - waitedFrom)
     }
-    const waited = wakeMs !== undefined
-    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: openExchange(reply.raw, registry, clock, app, passive, () => { metrics.requests.count(app.name, waited) }) }
+    request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: exchanges.open(reply.raw, app, passive, wakeMs !== undefined) }
   }
 }

@@ -1,6 +1,6 @@
-// One proxied exchange, counted in flight from its start to its one end, however it ends: the
-// response finishes, the client aborts, the app resets, a timeout fires, a websocket closes. Its
-// end is activity (unless the request is passive), so an app is never stopped under a request.
+// The proxied exchanges, each counted in flight from its start to its one end, however it ends:
+// the response finishes, the client aborts, the app resets, a timeout fires, a websocket closes.
+// Its end is activity (unless the request is passive), so an app is never stopped under a request.
 import type { AppRecord } from './app-record'
 import type { Clock } from './clock'
 import type { Registry } from './registry'
@@ -11,24 +11,34 @@ export interface ExchangeResponse {
   once(event: 'finish' | 'close', listener: () => void): unknown
 }
 
-/** Opens the exchange; returns its end (idempotent), also called by the response's own end. */
-export function openExchange (response: ExchangeResponse, registry: Registry, clock: Clock, app: AppRecord, passive: boolean, onEnd: () => void): () => void {
-  let ended = false
-  const end = (): void => {
-    if (ended) return
-    ended = true
-    onEnd()
-    if (passive) return
-    registry.touch(app, clock.now())
-    registry.end(app.name)
+export class Exchanges {
+  /** `onEnd` is told of every end (request metrics); built once, not per request. */
+  constructor (
+    private readonly registry: Registry,
+    private readonly clock: Clock,
+    private readonly onEnd: (app: AppRecord, waited: boolean) => void
+  ) {}
+
+  /** Opens the exchange; returns its end (idempotent), also called by the response's own end. */
+  open (response: ExchangeResponse, app: AppRecord, passive: boolean, waited: boolean): () => void {
+    const { registry, clock } = this
+    let ended = false
+    const end = (): void => {
+      if (ended) return
+      ended = true
+      this.onEnd(app, waited)
+      if (passive) return
+      registry.touch(app, clock.now())
+      registry.end(app.name)
+    }
+    if (!passive) {
+      registry.touch(app, clock.now())
+      registry.begin(app.name)
+    }
+    response.once('finish', end)
+    response.once('close', end)
+    // The client may have left while its app woke up: its close was before the listener.
+    if (response.destroyed) end()
+    return end
   }
-  if (!passive) {
-    registry.touch(app, clock.now())
-    registry.begin(app.name)
-  }
-  response.once('finish', end)
-  response.once('close', end)
-  // The client may have left while its app woke up: its close was before the listener.
-  if (response.destroyed) end()
-  return end
 }

@@ -6,6 +6,7 @@ import type { ShellHooks } from './shell-hooks'
 import type { Provider, ProviderApp } from './provider'
 import type { AppRecord, AppState } from './app-record'
 import type { Clock } from './clock'
+import { Counts } from './counts'
 import { PaastisError, WakeError, type WakeFailure } from './errors'
 import type { EventLog, PaastisEvent } from './events'
 import type { Locks } from './locks'
@@ -65,7 +66,7 @@ export class Lifecycle {
   private readonly stopping = new Map<string, Promise<StopResult>>()
   private readonly suspected = new Map<string, Promise<boolean>>()
   /** Requests waiting for each app's wake: bounded, so that a burst cannot exhaust memory. */
-  private readonly waiters = new Map<string, number>()
+  private readonly waiters = new Counts()
 
   constructor (private readonly options: LifecycleOptions) {}
 
@@ -103,18 +104,16 @@ export class Lifecycle {
    */
   async wakeForRequest (app: AppRecord, withLinked: boolean): Promise<void> {
     const { registry, maxWaiting = 1000 } = this.options
-    const pending = this.waiters.get(app.name) ?? 0
+    const pending = this.waiters.get(app.name)
     if (pending >= maxWaiting) throw new PaastisError('TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, 5)
-    this.waiters.set(app.name, pending + 1)
+    this.waiters.add(app.name)
     try {
       await this.wake(app.name, 'request')
       if (withLinked) {
         await Promise.all(app.linkedApps.filter((name) => registry.has(name)).map((name) => this.wake(name, `linked to ${app.name}`)))
       }
     } finally {
-      const left = (this.waiters.get(app.name) ?? 1) - 1
-      if (left === 0) this.waiters.delete(app.name)
-      else this.waiters.set(app.name, left)
+      this.waiters.remove(app.name)
     }
   }
 

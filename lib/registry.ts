@@ -2,15 +2,16 @@
 // synchronous and in memory (the request path never waits on I/O); changes of record are
 // written through to the store.
 import type { AppRecord } from './app-record'
+import { Counts } from './counts'
 import type { RegistryStore } from './store'
 
 export class Registry {
   private readonly apps = new Map<string, AppRecord>()
-  private readonly inflight = new Map<string, number>()
+  private readonly inflight = new Counts()
   /** Records changed here while the store did not answer: written first when it is back. */
   private readonly unsaved = new Set<string>()
   /** Apps a start or stop here is changing: another replica's copy must not overwrite them. */
-  private readonly holds = new Map<string, number>()
+  private readonly holds = new Counts()
   /** Bumped whenever an app name appears or disappears (negative caches depend on it). */
   namesVersion = 0
 
@@ -66,14 +67,12 @@ export class Registry {
 
   /** Holds the app while this process changes it; the function returned releases the hold. */
   hold (name: string): () => void {
-    this.holds.set(name, (this.holds.get(name) ?? 0) + 1)
+    this.holds.add(name)
     let released = false
     return () => {
       if (released) return
       released = true
-      const left = (this.holds.get(name) ?? 1) - 1
-      if (left === 0) this.holds.delete(name)
-      else this.holds.set(name, left)
+      this.holds.remove(name)
     }
   }
 
@@ -116,7 +115,7 @@ export class Registry {
   async remove (name: string): Promise<void> {
     this.apps.delete(name)
     this.namesVersion++
-    this.inflight.delete(name)
+    this.inflight.forget(name)
     await this.store.delete(name)
   }
 
@@ -133,21 +132,19 @@ export class Registry {
 
   /** Requests being proxied to the app right now: a stop waits for them. */
   begin (name: string): void {
-    this.inflight.set(name, (this.inflight.get(name) ?? 0) + 1)
+    this.inflight.add(name)
   }
 
   end (name: string): void {
-    const count = (this.inflight.get(name) ?? 1) - 1
-    if (count <= 0) this.inflight.delete(name)
-    else this.inflight.set(name, count)
+    this.inflight.remove(name)
   }
 
   inflightCount (name: string): number {
-    return this.inflight.get(name) ?? 0
+    return this.inflight.get(name)
   }
 
   /** Every app with exchanges open here, and how many. */
   inflightCounts (): ReadonlyMap<string, number> {
-    return this.inflight
+    return this.inflight.all
   }
 }

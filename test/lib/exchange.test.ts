@@ -1,7 +1,7 @@
 // An exchange ends exactly once, however its response ends, and counts as activity unless passive.
 import { EventEmitter } from 'node:events'
 import t from 'tap'
-import { openExchange } from '../../lib/exchange'
+import { Exchanges } from '../../lib/exchange'
 import { Registry } from '../../lib/registry'
 import { MemoryStore } from '../../lib/store'
 import { appRecord } from '../records'
@@ -17,7 +17,7 @@ t.test('counted in flight from open to its one end, finish and close alike; its 
   let now = 100
   let ends = 0
   const response = new Response()
-  const end = openExchange(response, registry, { now: () => now }, app, false, () => { ends++ })
+  const end = new Exchanges(registry, { now: () => now }, () => { ends++ }).open(response, app, false, false)
   t.equal(registry.inflightCount('a'), 1)
   t.equal(app.lastActivityAt, 100, 'the start is activity')
   now = 500
@@ -35,14 +35,14 @@ t.test('a passive exchange is neither in flight nor activity; a response already
   await registry.save(app)
   let ends = 0
   const passive = new Response()
-  openExchange(passive, registry, { now: () => 100 }, app, true, () => { ends++ })
+  new Exchanges(registry, { now: () => 100 }, () => { ends++ }).open(passive, app, true, false)
   t.equal(registry.inflightCount('a'), 0)
   passive.emit('close')
   t.equal(ends, 1)
   t.equal(app.lastActivityAt, 0, 'not activity')
   const gone = new Response()
   gone.destroyed = true
-  openExchange(gone, registry, { now: () => 200 }, app, false, () => { ends++ })
+  new Exchanges(registry, { now: () => 200 }, () => { ends++ }).open(gone, app, false, false)
   t.equal(ends, 2, 'the client left while its app woke: ended at once')
   t.equal(registry.inflightCount('a'), 0)
 })
