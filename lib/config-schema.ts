@@ -21,6 +21,10 @@ export const envSchema = {
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     REGISTRY_REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:_.-]+$', default: 'paastis:' },
     REGISTRY_REDIS_SYNC_INTERVAL: { ...duration, default: '1s' },
+    // The original Paastis' names; `redis` is new. Unset: redis with a Redis registry, else memory.
+    EVENTS_STORE_TYPE: { type: 'string', enum: ['memory', 'redis', 'postgres'] },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+    EVENTS_RETENTION: { ...duration, default: '90d' },
     START_AND_STOP_CHECKING_INTERVAL_CRON: { ...text, default: '* * * * *' },
     START_AND_STOP_MAX_IDLE_TIME: { ...duration, default: '15' },
     DISCOVERY_SUSPECT_CHECKS: { type: 'integer', minimum: 1, default: 3 },
@@ -95,7 +99,7 @@ export type Env = FromSchema<typeof envSchema>
 export const SECRET_ENV: readonly EnvName[] = [
   'PROVIDER_SCALINGO_API_TOKEN', 'PROVIDER_HEROKU_API_TOKEN', 'PROVIDER_CLEVER_API_TOKEN',
   'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY', 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET',
-  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL', 'REDIS_URL'
+  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL', 'REDIS_URL', 'DATABASE_URL'
 ]
 
 /** `a, b,,c ` → ['a', 'b', 'c'] */

@@ -1,5 +1,9 @@
-// What happened to which app and why: a bounded, newest-first log that the admin API serves.
+// What happened to which app and why. Every event goes to this replica's memory (newest first,
+// bounded) and, when one is configured, to a durable store that every replica shares (Redis or
+// PostgreSQL); reads prefer the store and fall back to memory while it does not answer.
 import { EventEmitter } from 'node:events'
+import type { AppState } from './app-record'
+import { MemoryEvents } from './memory-events'
 
 export const EVENT_TYPES = [
   'discovered', 'forgotten', 'started_outside', 'stopped_outside', 'failed_outside', 'unreachable',
@@ -20,60 +24,95 @@ export interface PaastisEvent {
   durationMs?: number
   /** A wake's split: provider start, then readiness wait. */
   timings?: { providerMs: number, readyMs: number }
+  /** The app's state when it was discovered. */
+  state?: AppState
 }
 
-export interface EventFilter { app?: string, type?: EventType, limit?: number }
+/** An event as a store returns it: with the store's own id, the cursor of `/events` pages. */
+export interface StoredEvent extends PaastisEvent { id: string }
 
-/** Where every replica's events meet (a Redis stream). */
-export interface SharedEvents {
+export interface EventFilter {
+  app?: string
+  type?: EventType
+  limit?: number
+  /** Only events older than the one with this id (the previous page's last). */
+  before?: string
+}
+
+export interface EventPage {
+  events: StoredEvent[]
+  /** The `before` of the next page; absent on the last one. */
+  next?: string
+}
+
+/** Where events are kept: memory, a Redis stream, a PostgreSQL table. */
+export interface EventStore {
   append(event: PaastisEvent): Promise<void>
-  list(filter: EventFilter): Promise<PaastisEvent[]>
+  /** Newest first. */
+  page(filter: EventFilter): Promise<EventPage>
+  /** Every event of these types that happened before `until` (epoch ms), oldest first. */
+  history(types: readonly EventType[], until: number): Promise<PaastisEvent[]>
+  /** Forgets events older than `before` (epoch ms); answers how many. */
+  prune(before: number): Promise<number>
+  /** Why the store is degraded, or undefined while it is healthy. */
+  health?(): string | undefined
+  close?(): Promise<void>
 }
 
 export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
-  private readonly ring: PaastisEvent[] = []
-  private next = 0
-  shared: SharedEvents | undefined
+  private readonly local: MemoryEvents
 
-  constructor (private readonly capacity = 1000, private readonly now: () => number = Date.now) {
+  /** `store` undefined: events live in this replica's memory only. */
+  constructor (capacity = 1000, private readonly now: () => number = Date.now, readonly store?: EventStore) {
     super()
+    this.local = new MemoryEvents(capacity)
   }
 
   record (event: Omit<PaastisEvent, 'at'>): PaastisEvent {
     const full: PaastisEvent = { at: new Date(this.now()).toISOString(), ...event }
-    if (this.ring.length < this.capacity) {
-      this.ring.push(full)
-    } else {
-      this.ring[this.next] = full
-    }
-    this.next = (this.next + 1) % this.capacity
+    this.local.add(full)
     this.emit('event', full)
-    this.shared?.append(full).catch(() => {})
+    // A store that does not answer buffers (event-buffer.ts): the caller never waits for it.
+    this.store?.append(full).catch(() => {})
     return full
   }
 
   /** Every replica's events when they are shared, else this one's; newest first. */
-  async query (filter: EventFilter = {}): Promise<PaastisEvent[]> {
-    if (this.shared !== undefined) {
+  async page (filter: EventFilter = {}): Promise<EventPage> {
+    if (this.store !== undefined) {
       try {
-        return await this.shared.list(filter)
+        return await this.store.page(filter)
       } catch {
-        // Redis does not answer: this replica's own events are better than none.
+        // The store does not answer: this replica's own events are better than none.
       }
     }
-    return this.list(filter)
+    return this.local.pageSync(filter)
+  }
+
+  async query (filter: EventFilter = {}): Promise<StoredEvent[]> {
+    return (await this.page(filter)).events
+  }
+
+  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+    if (this.store !== undefined) {
+      try {
+        return await this.store.history(types, until)
+      } catch {}
+    }
+    return this.local.history(types, until)
+  }
+
+  async prune (before: number): Promise<number> {
+    const pruned = this.local.pruneSync(before)
+    return this.store === undefined ? pruned : await this.store.prune(before)
+  }
+
+  health (): string | undefined {
+    return this.store?.health?.()
   }
 
   /** This replica's events, newest first. */
-  list (filter: EventFilter = {}): PaastisEvent[] {
-    const limit = filter.limit ?? 100
-    const out: PaastisEvent[] = []
-    for (let i = 1; i <= this.ring.length && out.length < limit; i++) {
-      const event = this.ring[(this.next - i + this.capacity) % this.capacity]
-      if (filter.app !== undefined && event.app !== filter.app) continue
-      if (filter.type !== undefined && event.type !== filter.type) continue
-      out.push(event)
-    }
-    return out
+  list (filter: EventFilter = {}): StoredEvent[] {
+    return this.local.pageSync(filter).events
   }
 }

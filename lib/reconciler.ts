@@ -149,8 +149,9 @@ export class Reconciler {
     for (const app of apps) {
       const record = registry.get(app.name)
       if (record === undefined) {
-        await registry.save(this.newRecord(app))
-        events.record({ app: app.name, type: 'discovered', cause: 'scheduler', message: `found ${app.state}` })
+        const fresh = this.newRecord(app)
+        await registry.save(fresh)
+        events.record({ app: app.name, type: 'discovered', cause: 'scheduler', message: `found ${app.state}`, state: fresh.state })
         discovered++
         continue
       }

@@ -1,29 +1,54 @@
-// Events of every replica in one Redis stream, capped (XADD MAXLEN ~).
+// Events of every replica in one Redis stream. Stream ids are the cursors; they begin with the
+// time of the write, so retention is one XTRIM MINID. MAXLEN caps memory whatever the retention.
 import type { Redis } from 'ioredis'
-import type { EventFilter, PaastisEvent, SharedEvents } from './events'
+import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './events'
 
-export class RedisEvents implements SharedEvents {
-  constructor (private readonly redis: Redis, private readonly key: string, private readonly maxLength = 10_000) {}
+const PAGE = 500
+
+export class RedisEvents implements EventStore {
+  constructor (private readonly redis: Redis, private readonly key: string, private readonly maxLength = 100_000) {}
 
   async append (event: PaastisEvent): Promise<void> {
     await this.redis.xadd(this.key, 'MAXLEN', '~', this.maxLength, '*', 'event', JSON.stringify(event))
   }
 
-  async list (filter: EventFilter): Promise<PaastisEvent[]> {
+  async page (filter: EventFilter): Promise<EventPage> {
     const limit = filter.limit ?? 100
-    const out: PaastisEvent[] = []
-    // Newest first, a page at a time, until the filter has enough.
-    let end = '+'
-    while (out.length < limit) {
-      const page = await this.redis.xrevrange(this.key, end, '-', 'COUNT', 500)
-      for (const [, fields] of page) {
+    const events: StoredEvent[] = []
+    // Newest first, a stream page at a time, until the filter has one more than asked.
+    let end = filter.before === undefined ? '+' : `(${filter.before}`
+    for (;;) {
+      const entries = await this.redis.xrevrange(this.key, end, '-', 'COUNT', PAGE)
+      for (const [id, fields] of entries) {
         const event = JSON.parse(fields[1]) as PaastisEvent
-        if ((filter.app === undefined || event.app === filter.app) && (filter.type === undefined || event.type === filter.type)) out.push(event)
-        if (out.length === limit) break
+        if (filter.app !== undefined && event.app !== filter.app) continue
+        if (filter.type !== undefined && event.type !== filter.type) continue
+        if (events.length === limit) return { events, next: events[events.length - 1].id }
+        events.push({ id, ...event })
       }
-      if (page.length < 500) break
-      end = `(${page[page.length - 1][0]}`
+      if (entries.length < PAGE) return { events }
+      end = `(${entries[entries.length - 1][0]}`
     }
-    return out
+  }
+
+  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+    const wanted = new Set<string>(types)
+    const out: PaastisEvent[] = []
+    let start = '-'
+    for (;;) {
+      const entries = await this.redis.xrange(this.key, start, '+', 'COUNT', PAGE)
+      for (const [, fields] of entries) {
+        const event = JSON.parse(fields[1]) as PaastisEvent
+        if (wanted.has(event.type) && Date.parse(event.at) < until) out.push(event)
+      }
+      if (entries.length < PAGE) break
+      start = `(${entries[entries.length - 1][0]}`
+    }
+    // Stream order is write order; a buffered event may have been written late.
+    return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+  }
+
+  async prune (before: number): Promise<number> {
+    return await this.redis.xtrim(this.key, 'MINID', `${Math.floor(before)}-0`)
   }
 }

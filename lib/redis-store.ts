@@ -54,9 +54,9 @@ export class RedisStore implements RegistryStore {
     await this.redis.multi().hdel(this.keys.apps, name).zrem(this.keys.activity, name).publish(this.keys.changes, name).exec()
   }
 
-  /** Paastis's keys only: the records, the activity, the events. */
+  /** The records and the activity; the event history (what the accounting reads) stays. */
   async clear (): Promise<void> {
-    await this.redis.del(this.keys.apps, this.keys.activity, this.keys.events)
+    await this.redis.del(this.keys.apps, this.keys.activity)
     await this.redis.publish(this.keys.changes, '*')
   }
 

@@ -32,7 +32,8 @@ export const RULE_SCHEMA = mapping({
   strategy: { enum: ['hold', 'page'], 'x-message': 'must be hold or page' },
   wake_timeout: duration,
   wait_for_linked: flag,
-  ignore_user_agents: list(text)
+  ignore_user_agents: list(text),
+  cost_per_hour: { type: 'number', minimum: 0, 'x-message': 'must be a number ≥ 0: what the app costs per hour running' }
 }, { required: ['pattern'] })
 
 /** Every key a rule may have (the README and the sample show each). */
@@ -49,6 +50,7 @@ export function toRule (value: Fields, at: At, fail: Fail): Rule {
   if (value.app_max_idle_time !== undefined && value.app_max_idle_time !== null) rule.maxIdleTimeMs = parseDuration(String(value.app_max_idle_time))
   if (value.linked_apps !== undefined) rule.linkedApps = ((value.linked_apps ?? []) as Json[]).map(String)
   if (value.ignore !== undefined) rule.ignore = value.ignore as boolean
+  if (typeof value.cost_per_hour === 'number') rule.costPerHour = value.cost_per_hour
   const hosts = toHosts(value)
   if (hosts.length > 0) {
     if (rule.appName === undefined || rule.appName.includes('$')) {

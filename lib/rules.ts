@@ -28,6 +28,8 @@ export interface Rule {
   maxIdleTimeMs?: number | null
   linkedApps?: string[]
   ignore?: boolean
+  /** What the app costs per hour running (any currency): /savings turns its hours asleep into money. */
+  costPerHour?: number
   /** Exact hosts (Hakuna's vhosts) and aliases routed to `appName`. */
   hosts?: HostAlias[]
   wake: WakeOptions
@@ -40,6 +42,7 @@ export interface Resolution {
   maxIdleTimeMs?: number | null
   linkedApps: string[]
   ignore: boolean
+  costPerHour?: number
   /** Patterns of the rules that applied. */
   rules: string[]
   wake: WakeOptions
@@ -122,6 +125,7 @@ export class Rules {
         resolution.linkedApps = rule.linkedApps.map((app) => interpolate(app, groups)).filter((app) => !/\$\d/.test(app))
       }
       if (rule.ignore !== undefined) resolution.ignore = rule.ignore
+      if (rule.costPerHour !== undefined) resolution.costPerHour = rule.costPerHour
       Object.assign(resolution.wake, rule.wake)
     })
     // Only names of apps the provider lists are asked for: bounded by the registry.

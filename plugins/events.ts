@@ -1,11 +1,15 @@
-// What happened to which app: in memory, and shared in Redis with a shared registry.
+// What happened to which app: in this replica's memory, and in the durable store that
+// EVENTS_STORE_TYPE names (a Redis stream or a PostgreSQL table), shared by every replica.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import postgres from 'postgres'
 import type { AppOptions } from '../lib/app-options'
-import { EventLog } from '../lib/events'
+import { ConfigError } from '../lib/config-error'
+import { EventBuffer } from '../lib/event-buffer'
+import { EventLog, type EventStore } from '../lib/events'
+import { PostgresEvents } from '../lib/postgres-events'
 import { RedisEvents } from '../lib/redis-events'
 import { redisKeys } from '../lib/redis-store'
-import { sharedRegistry } from './registry'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,8 +17,34 @@ declare module 'fastify' {
   }
 }
 
+/** With memory alone, the log is the history: keep more of it. */
+const MEMORY_CAPACITY = 10_000
+const LOCAL_CAPACITY = 1000
+
 export default fp(async function events (fastify: FastifyInstance, opts: AppOptions) {
-  const log = new EventLog(1000, () => fastify.clock.now())
-  if (sharedRegistry(fastify, opts)) log.shared = new RedisEvents(fastify.redis, redisKeys(fastify.config.REGISTRY_REDIS_PREFIX).events)
-  fastify.decorate('events', log)
-}, { name: 'events', dependencies: ['clock', 'config', 'redis'] })
+  const { config, settings } = fastify
+  const log = fastify.log.child({ component: 'events' })
+  let store: EventStore | undefined
+  if (opts.check !== true && settings.eventsStore === 'redis') {
+    const redis = new RedisEvents(fastify.redis, redisKeys(config.REGISTRY_REDIS_PREFIX).events)
+    store = new EventBuffer(redis, 'Redis', undefined, undefined, (message) => { log.warn(`events are buffered in memory: Redis: ${message}`) })
+  } else if (opts.check !== true && settings.eventsStore === 'postgres') {
+    if (config.DATABASE_URL === undefined) throw new ConfigError('DATABASE_URL is required with EVENTS_STORE_TYPE=postgres')
+    // Short timeouts: a server away must cost a buffered event, not a stuck flush.
+    const sql = postgres(config.DATABASE_URL, {
+      max: 4, connect_timeout: 5, idle_timeout: 30, onnotice: () => {}, connection: { application_name: 'paastis' }
+    })
+    const pg = new PostgresEvents(sql)
+    try {
+      const steps = await pg.ready()
+      if (steps > 0) log.info(`PostgreSQL: ${steps} schema migration(s) applied`)
+    } catch (err) {
+      // Never the URL (it holds the password): the message alone.
+      log.warn(`PostgreSQL does not answer (${(err as Error).message}): events are buffered in memory until it does`)
+    }
+    store = new EventBuffer(pg, 'PostgreSQL', undefined, undefined, (message) => { log.warn(`events are buffered in memory: PostgreSQL: ${message}`) })
+  }
+  const eventLog = new EventLog(store === undefined ? MEMORY_CAPACITY : LOCAL_CAPACITY, () => fastify.clock.now(), store)
+  fastify.decorate('events', eventLog)
+  fastify.addHook('onClose', async () => { await store?.close?.() })
+}, { name: 'events', dependencies: ['clock', 'config', 'settings', 'redis'] })

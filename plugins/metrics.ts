@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AppAccount } from '../lib/accounting'
 import { APP_STATES } from '../lib/app-record'
 import type { PaastisEvent } from '../lib/events'
 import type { ForwardFailure } from '../lib/forwarder'
@@ -97,6 +98,37 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     })
   }
 
+  // Per-app accounts from the event history, read once per scrape. One series per app the
+  // registry holds (what the provider lists): no label comes from a request, so a stranger's
+  // Host cannot grow the cardinality, and a forgotten app's series go with it.
+  let scrape: { at: number, accounts: Promise<Map<string, AppAccount>> } | undefined
+  function accounts (): Promise<Map<string, AppAccount>> {
+    const now = Date.now()
+    if (scrape === undefined || now - scrape.at > 1000) scrape = { at: now, accounts: fastify.accounting.accounts(0, fastify.clock.now()) }
+    return scrape.accounts
+  }
+  for (const [name, help, value] of [
+    ['paastis_app_asleep_seconds_total', 'Seconds each app has been asleep (stopped by Paastis or found stopped), from the event history', (a: AppAccount) => a.asleepSeconds],
+    ['paastis_app_running_seconds_total', 'Seconds each app has been awake, from the event history', (a: AppAccount) => a.runningSeconds],
+    ['paastis_app_wakes_total', 'Starts by Paastis per app, from the event history', (a: AppAccount) => a.wakes],
+    ['paastis_app_failed_wakes_total', 'Failed starts by Paastis per app, from the event history', (a: AppAccount) => a.failedWakes]
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['app'],
+      registers: [registry],
+      async collect () {
+        const known = await accounts()
+        this.reset()
+        for (const app of apps.list()) {
+          const account = known.get(app.name)
+          this.inc({ app: app.name }, account === undefined ? 0 : value(account))
+        }
+      }
+    })
+  }
+
   const wakes = new Counter({ name: 'paastis_wakes_total', help: 'Cold starts completed', registers: [registry] })
   const wakeFailures = new Counter({
     name: 'paastis_wake_failures_total',
@@ -143,4 +175,4 @@ export default fp(async function metrics (fastify: FastifyInstance) {
   })
 
   fastify.decorate('metrics', { registry, requests })
-}, { name: 'metrics', dependencies: ['registry', 'provider', 'events'] })
+}, { name: 'metrics', dependencies: ['registry', 'provider', 'events', 'accounting', 'clock'] })

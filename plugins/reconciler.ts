@@ -3,7 +3,7 @@
 import fastifySchedule from '@fastify/schedule'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { AsyncTask, CronJob } from 'toad-scheduler'
+import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
 import type { AppOptions } from '../lib/app-options'
 import { ConfigError } from '../lib/config-error'
@@ -68,9 +68,16 @@ export default fp(async function reconciler (fastify: FastifyInstance, opts: App
   /** The first try at listing, success or failure (tests wait for it). */
   let firstTry: Promise<void> = Promise.resolve()
   fastify.decorate('firstDiscovery', () => firstTry)
+  // EVENTS_RETENTION: older events are deleted at start and every hour, in whatever store.
+  const retention = new AsyncTask('events-retention', async () => {
+    const pruned = await fastify.events.prune(fastify.clock.now() - fastify.settings.eventsRetentionMs)
+    if (pruned > 0) log.info({ pruned }, 'events older than EVENTS_RETENTION deleted')
+  }, (err) => { log.warn(`events retention: ${err.message}`) })
   fastify.addHook('onReady', async () => {
     firstTry = firstListing(0)
-    if (opts.check !== true) fastify.scheduler.addCronJob(job)
+    if (opts.check === true) return
+    fastify.scheduler.addCronJob(job)
+    fastify.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ hours: 1, runImmediately: true }, retention, { preventOverrun: true }))
   })
   fastify.addHook('onClose', async () => {
     closed = true

@@ -1,4 +1,4 @@
-// Redis through @fastify/redis (ioredis), when REGISTRY_TYPE=redis. Commands fail fast while
+// Redis through @fastify/redis (ioredis), when REGISTRY_TYPE=redis or EVENTS_STORE_TYPE=redis. Commands fail fast while
 // Redis is away (no offline queue): the request path never waits for it, and the services go on
 // from memory until ioredis has reconnected.
 import fastifyRedis from '@fastify/redis'
@@ -7,11 +7,12 @@ import fp from 'fastify-plugin'
 import { ConfigError } from '../lib/config-error'
 
 export default fp(async function redis (fastify: FastifyInstance) {
-  const { config } = fastify
-  if (config.REGISTRY_TYPE !== 'redis') return
+  const { config, settings } = fastify
+  const wanted = config.REGISTRY_TYPE === 'redis' ? 'REGISTRY_TYPE=redis' : settings.eventsStore === 'redis' ? 'EVENTS_STORE_TYPE=redis' : undefined
+  if (wanted === undefined) return
   // REGISTRY_REDIS_URL is the original README's name, REDIS_URL the original code's.
   const url = config.REGISTRY_REDIS_URL ?? config.REDIS_URL
-  if (url === undefined) throw new ConfigError('REGISTRY_REDIS_URL (or REDIS_URL) is required with REGISTRY_TYPE=redis')
+  if (url === undefined) throw new ConfigError(`REGISTRY_REDIS_URL (or REDIS_URL) is required with ${wanted}`)
   await fastify.register(fastifyRedis, {
     url,
     enableOfflineQueue: false,
@@ -25,4 +26,4 @@ export default fp(async function redis (fastify: FastifyInstance) {
     down = true
   })
   fastify.redis.on('ready', () => { down = false })
-}, { name: 'redis', dependencies: ['config'] })
+}, { name: 'redis', dependencies: ['config', 'settings'] })

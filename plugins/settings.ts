@@ -29,6 +29,9 @@ export interface Settings {
   providerRequestTimeoutMs: number
   providerPollIntervalMs: number
   redisSyncIntervalMs: number
+  /** Where events are kept: EVENTS_STORE_TYPE, or redis with a Redis registry. */
+  eventsStore: 'memory' | 'redis' | 'postgres'
+  eventsRetentionMs: number
   maxConnections: number
   /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
   trustPeer: TrustPeer
@@ -46,7 +49,7 @@ declare module 'fastify' {
 type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' |
   'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' | 'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' |
   'PROXY_BODY_TIMEOUT' | 'PROXY_KEEP_ALIVE_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL' | 'PROVIDER_REQUEST_TIMEOUT' | 'PROVIDER_POLL_INTERVAL' |
-  'REGISTRY_REDIS_SYNC_INTERVAL'
+  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION'
 
 function duration (env: Env, name: DurationName): number {
   try {
@@ -90,6 +93,8 @@ export default fp(async function settings (fastify: FastifyInstance) {
     providerRequestTimeoutMs: duration(env, 'PROVIDER_REQUEST_TIMEOUT'),
     providerPollIntervalMs: duration(env, 'PROVIDER_POLL_INTERVAL'),
     redisSyncIntervalMs: duration(env, 'REGISTRY_REDIS_SYNC_INTERVAL'),
+    eventsStore: env.EVENTS_STORE_TYPE ?? (env.REGISTRY_TYPE === 'redis' ? 'redis' : 'memory'),
+    eventsRetentionMs: duration(env, 'EVENTS_RETENTION'),
     maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
     trustPeer: trustProxy(env.TRUST_PROXY),
     adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,

@@ -1,5 +1,6 @@
 // The apps: list, one, start, stop, and clearing the registry.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
+import type { AppAccount } from '../../lib/accounting'
 import type { AppRecord } from '../../lib/app-record'
 import { formatDuration } from '../../lib/duration'
 import { idleDeadline } from '../../lib/idle'
@@ -11,11 +12,24 @@ const ignoredApp = (name: string): PaastisError => new PaastisError('APP_NOT_MAN
 
 // Request types are inferred from the route schemas (json-schema-to-ts): they cannot drift.
 const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
-  const { registry, lifecycle, clock } = fastify
+  const { registry, lifecycle, clock, accounting } = fastify
 
-  function view (app: AppRecord) {
+  function view (app: AppRecord, accounts: Map<string, AppAccount>) {
     const deadline = idleDeadline(app)
+    const account = accounts.get(app.name)
     return {
+      accounting: account === undefined
+        ? undefined
+        : {
+            firstSeenAt: account.firstSeenAt,
+            runningSeconds: account.runningSeconds,
+            asleepSeconds: account.asleepSeconds,
+            wakes: account.wakes,
+            failedWakes: account.failedWakes,
+            medianWakeMs: account.medianWakeMs,
+            lastStartAt: account.lastStartAt,
+            lastStopAt: account.lastStopAt
+          },
       ...app,
       lastActivityAt: new Date(app.lastActivityAt).toISOString(),
       nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
@@ -23,6 +37,9 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
       timeLeftMs: deadline === null ? null : Math.max(0, deadline - clock.now())
     }
   }
+
+  /** Every app's account since it was first seen. */
+  const accountsNow = async (): Promise<Map<string, AppAccount>> => await accounting.accounts(0, clock.now())
 
   function find (name: string): AppRecord {
     const app = registry.get(name)
@@ -43,15 +60,19 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     }
   }, async (request) => {
     const { state, provider } = request.query
+    const accounts = await accountsNow()
     return registry.list()
       .filter((app) => (state === undefined || app.state === state) && (provider === undefined || app.provider === provider))
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map(view)
+      .map((app) => view(app, accounts))
   })
 
   fastify.get('/apps/:name', {
     schema: { summary: 'One app', tags: ['apps'], params: appNameParams, response: { 200: appSchema, ...errorResponses } }
-  }, async (request) => view(find(request.params.name)))
+  }, async (request) => {
+    const app = find(request.params.name)
+    return view(app, await accountsNow())
+  })
 
   fastify.post('/apps/:name/start', {
     schema: {
@@ -70,18 +91,18 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
   }, async (request, reply) => {
     const app = find(request.params.name)
     if (app.ignored) throw ignoredApp(app.name)
-    if (app.state === 'running') return view(app)
+    if (app.state === 'running') return view(app, await accountsNow())
     const wake = lifecycle.wake(app.name, 'admin', true) // an admin's start ignores a failure backoff
     if (request.query.wait !== true) {
       wake.catch(() => {}) // recorded as an event; the caller did not ask to wait
-      return reply.code(202).send({ ...view(app), state: 'starting' })
+      return reply.code(202).send({ ...view(app, await accountsNow()), state: 'starting' })
     }
     try {
       await wake
     } catch (err) {
       throw err instanceof WakeError ? wakeError(err) : err
     }
-    return view(app)
+    return view(app, await accountsNow())
   })
 
   fastify.post('/apps/:name/stop', {
@@ -105,7 +126,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     const result = await lifecycle.stop(app.name, 'admin')
     if (result.reason === 'vetoed') throw new PaastisError('STOP_VETOED', result.message ?? 'vetoed')
     if (result.reason === 'failed') throw new PaastisError('STOP_FAILED', result.message ?? 'failed')
-    return { ...result, app: view(app) }
+    return { ...result, app: view(app, await accountsNow()) }
   })
 
   fastify.delete('/apps', {

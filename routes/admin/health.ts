@@ -37,6 +37,9 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
       redisOk = fastify.redis.status === 'ready' && !fastify.registrySync.degraded
       checks.redis = redisOk ? 'ok' : `Redis does not answer (${fastify.redis.status}): running apps are still proxied, wakes act on this replica alone`
     }
+    // The event store is history, not the request path: away, it is reported, not a reason to
+    // take this replica out of rotation (events wait in memory meanwhile).
+    if (fastify.events.store !== undefined) checks.events = fastify.events.health() ?? 'ok'
     const ready = providerOk && redisOk
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
   })

@@ -36,22 +36,40 @@ export const appSchema = {
     lastError: { type: 'string', nullable: true },
     lastErrorDetail: { type: 'string', nullable: true, description: "What the app said last when its start failed (its last error output)" },
     failedWakes: { type: 'integer', nullable: true, description: 'Consecutive failed wakes' },
-    nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' }
+    nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' },
+    accounting: {
+      type: 'object',
+      description: 'Since Paastis first saw the app, from the event history (GET /savings has it per day)',
+      required: ['firstSeenAt', 'runningSeconds', 'asleepSeconds', 'wakes', 'failedWakes', 'medianWakeMs', 'lastStartAt', 'lastStopAt'],
+      properties: {
+        firstSeenAt: { type: 'string', format: 'date-time' },
+        runningSeconds: { type: 'number' },
+        asleepSeconds: { type: 'number' },
+        wakes: { type: 'integer', description: 'Starts by Paastis' },
+        failedWakes: { type: 'integer' },
+        medianWakeMs: { type: 'integer', nullable: true },
+        lastStartAt: { type: 'string', format: 'date-time', nullable: true },
+        lastStopAt: { type: 'string', format: 'date-time', nullable: true }
+      },
+      additionalProperties: false
+    }
   },
   additionalProperties: false
 } as const
 
 export const eventSchema = {
   type: 'object',
-  required: ['at', 'app', 'type'],
+  required: ['id', 'at', 'app', 'type'],
   properties: {
+    id: { type: 'string', description: "The store's id: `before` of the next page" },
     at: { type: 'string', format: 'date-time' },
     app: { type: 'string' },
     type: { type: 'string', enum: [...EVENT_TYPES] },
     cause: { type: 'string' },
     reason: { type: 'string' },
     message: { type: 'string' },
-    durationMs: { type: 'integer' }
+    durationMs: { type: 'integer' },
+    state: { type: 'string', enum: [...APP_STATES], description: 'The state an app was discovered in' }
   },
   additionalProperties: false
 } as const

@@ -1,0 +1,150 @@
+// What Paastis saved, read from the events alone: each app is awake from a start (ours or the
+// provider's) until a stop, asleep from a stop until the next start. Replicas that saw the same
+// change each told it; the fold is idempotent (a stop of a stopped app changes nothing), so the
+// shared history of several replicas gives the same figures as one replica's.
+import type { EventType, PaastisEvent } from './events'
+
+/** The events that change an app's account; the stores read only these. */
+export const ACCOUNTED_EVENTS: readonly EventType[] = [
+  'discovered', 'forgotten', 'starting', 'started', 'started_outside', 'start_failed', 'stopped', 'stopped_outside', 'failed_outside'
+]
+
+type Phase = 'awake' | 'asleep' | 'unknown'
+
+const PHASE_OF: Partial<Record<EventType, Phase>> = {
+  starting: 'awake',
+  started: 'awake',
+  started_outside: 'awake',
+  // A failed start is stopped again (lifecycle.stopHalfStarted); a failed app serves nothing.
+  start_failed: 'asleep',
+  stopped: 'asleep',
+  stopped_outside: 'asleep',
+  failed_outside: 'asleep',
+  forgotten: 'unknown'
+}
+
+export interface DayAccount { date: string, runningSeconds: number, asleepSeconds: number }
+
+export interface AppAccount {
+  app: string
+  /** When Paastis first saw the app (its first event). */
+  firstSeenAt: string
+  runningSeconds: number
+  asleepSeconds: number
+  /** Starts by Paastis (requests and admin calls) and failed ones, within the period. */
+  wakes: number
+  failedWakes: number
+  medianWakeMs: number | null
+  lastStartAt: string | null
+  lastStopAt: string | null
+  /** Per UTC day of the period. */
+  days: DayAccount[]
+}
+
+const DAY_MS = 86_400_000
+
+class Tally {
+  phase: Phase = 'unknown'
+  since = 0
+  readonly days = new Map<number, DayAccount>()
+  readonly wakeMs: number[] = []
+  failedWakes = 0
+  lastStartAt: string | null = null
+  lastStopAt: string | null = null
+  runningMs = 0
+  asleepMs = 0
+
+  constructor (readonly app: string, readonly firstSeenAt: string) {}
+
+  /** Adds [since, until) of the current phase, clipped to the period, split at UTC midnights. */
+  close (until: number, from: number, to: number): void {
+    if (this.phase === 'unknown') return
+    let start = Math.max(this.since, from)
+    const end = Math.min(until, to)
+    while (start < end) {
+      const day = Math.floor(start / DAY_MS) * DAY_MS
+      const stop = Math.min(end, day + DAY_MS)
+      const account = this.days.get(day) ?? { date: new Date(day).toISOString().slice(0, 10), runningSeconds: 0, asleepSeconds: 0 }
+      this.days.set(day, account)
+      if (this.phase === 'awake') {
+        this.runningMs += stop - start
+        account.runningSeconds += (stop - start) / 1000
+      } else {
+        this.asleepMs += stop - start
+        account.asleepSeconds += (stop - start) / 1000
+      }
+      start = stop
+    }
+  }
+
+  account (): AppAccount {
+    const sorted = [...this.wakeMs].sort((a, b) => a - b)
+    const middle = sorted.length >> 1
+    const median = sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2)
+    return {
+      app: this.app,
+      firstSeenAt: this.firstSeenAt,
+      runningSeconds: this.runningMs / 1000,
+      asleepSeconds: this.asleepMs / 1000,
+      wakes: this.wakeMs.length,
+      failedWakes: this.failedWakes,
+      medianWakeMs: median,
+      lastStartAt: this.lastStartAt,
+      lastStopAt: this.lastStopAt,
+      days: [...this.days.entries()].sort(([a], [b]) => a - b).map(([, day]) => day)
+    }
+  }
+}
+
+/**
+ * Each app's account over [from, to) (epoch ms), from its events oldest first. Events before
+ * `from` set the phase the period begins in; those at or after `to` are not read.
+ */
+export function account (events: readonly PaastisEvent[], from: number, to: number): Map<string, AppAccount> {
+  const tallies = new Map<string, Tally>()
+  for (const event of events) {
+    const at = Date.parse(event.at)
+    if (at >= to) break
+    let tally = tallies.get(event.app)
+    if (tally === undefined) {
+      tally = new Tally(event.app, event.at)
+      tallies.set(event.app, tally)
+    }
+    const inPeriod = at >= from
+    if (event.type === 'started') {
+      tally.lastStartAt = event.at
+      if (inPeriod && event.durationMs !== undefined) tally.wakeMs.push(event.durationMs)
+    } else if (event.type === 'started_outside') {
+      tally.lastStartAt = event.at
+    } else if (event.type === 'start_failed' && inPeriod) {
+      tally.failedWakes++
+    } else if (event.type === 'stopped' || event.type === 'stopped_outside') {
+      tally.lastStopAt = event.at
+    }
+    const phase = event.type === 'discovered' ? discoveredPhase(event, tally.phase) : PHASE_OF[event.type]
+    if (phase === undefined || phase === tally.phase) continue
+    tally.close(at, from, to)
+    tally.phase = phase
+    tally.since = at
+  }
+  const accounts = new Map<string, AppAccount>()
+  for (const [app, tally] of tallies) {
+    tally.close(to, from, to)
+    accounts.set(app, tally.account())
+  }
+  return accounts
+}
+
+function discoveredPhase (event: PaastisEvent, current: Phase): Phase {
+  switch (event.state) {
+    case 'running':
+    case 'starting':
+    case 'stopping':
+      return 'awake'
+    case 'stopped':
+    case 'failed':
+      return 'asleep'
+    default:
+      return current
+  }
+}

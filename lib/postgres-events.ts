@@ -1,0 +1,67 @@
+// Events of every replica in one PostgreSQL table (client: `postgres`, whose tagged templates
+// send every value as a parameter). The schema is migrated before the first write.
+import type { Sql } from 'postgres'
+import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './events'
+import { migrate } from './postgres-migrations'
+
+interface Row { id: string, event: PaastisEvent }
+
+export class PostgresEvents implements EventStore {
+  private migrated: Promise<number> | undefined
+
+  constructor (private readonly sql: Sql) {}
+
+  /** Migrates once; a failure (the server away) is tried again by the next call. */
+  async ready (): Promise<number> {
+    this.migrated ??= migrate(this.sql).catch((err: unknown) => {
+      this.migrated = undefined
+      throw err
+    })
+    return await this.migrated
+  }
+
+  async append (event: PaastisEvent): Promise<void> {
+    await this.ready()
+    await this.sql`INSERT INTO paastis_events (at, app, type, event) VALUES (${event.at}, ${event.app}, ${event.type}, ${this.sql.json(toJson(event))})`
+  }
+
+  async page (filter: EventFilter): Promise<EventPage> {
+    await this.ready()
+    const { sql } = this
+    const limit = filter.limit ?? 100
+    const rows = await sql<Row[]>`
+      SELECT id::text AS id, event FROM paastis_events
+      WHERE true
+        ${filter.app === undefined ? sql`` : sql`AND app = ${filter.app}`}
+        ${filter.type === undefined ? sql`` : sql`AND type = ${filter.type}`}
+        ${filter.before === undefined ? sql`` : sql`AND id < ${filter.before}::bigint`}
+      ORDER BY paastis_events.id DESC
+      LIMIT ${limit + 1}`
+    const events: StoredEvent[] = rows.slice(0, limit).map((row) => ({ id: row.id, ...row.event }))
+    return rows.length > limit ? { events, next: events[events.length - 1].id } : { events }
+  }
+
+  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+    await this.ready()
+    const rows = await this.sql<Row[]>`
+      SELECT event FROM paastis_events
+      WHERE type IN ${this.sql(types as EventType[])} AND at < ${new Date(until)}
+      ORDER BY at, id`
+    return rows.map((row) => row.event)
+  }
+
+  async prune (before: number): Promise<number> {
+    await this.ready()
+    const result = await this.sql`DELETE FROM paastis_events WHERE at < ${new Date(before)}`
+    return result.count
+  }
+
+  async close (): Promise<void> {
+    await this.sql.end({ timeout: 2 })
+  }
+}
+
+/** The event as plain JSON (no undefined members). */
+function toJson (event: PaastisEvent): Parameters<Sql['json']>[0] {
+  return JSON.parse(JSON.stringify(event)) as Parameters<Sql['json']>[0]
+}
