@@ -9,6 +9,8 @@ COPY routes ./routes
 COPY providers ./providers
 COPY hooks ./hooks
 COPY lib ./lib
+COPY cli ./cli
+COPY dashboard ./dashboard
 COPY examples ./examples
 RUN npm run build && npm prune --omit=dev
 

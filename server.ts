@@ -8,11 +8,13 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import app, { options, type AppOptions } from './app'
+import { CLI_COMMANDS, runCli } from './cli/commands'
 import { formatDuration, parseFiniteDuration } from './lib/duration'
 import { loggerOptions } from './lib/logger'
 
 const HELP = `Usage: paastis [options]
        paastis check [options]
+       paastis apps | start NAME [--wait] | stop NAME | events | savings   (paastis apps --help)
 
 Scale-to-zero proxy: stops idle apps, wakes them on the first request.
 \`paastis check\` validates the environment, paastis.yml and the provider's credentials (one
@@ -141,6 +143,11 @@ async function shutdown (server: FastifyInstance, graceMs: number): Promise<void
 }
 
 export async function main (argv: string[] = process.argv.slice(2)): Promise<void> {
+  // The client commands talk to a running Paastis; they build no server.
+  if ((CLI_COMMANDS as readonly string[]).includes(argv[0])) {
+    process.exitCode = await runCli(argv, process.env, { out: (text) => console.log(text), err: (text) => console.error(text) })
+    return
+  }
   let args: Args
   try {
     args = applyArgs(argv, process.env)

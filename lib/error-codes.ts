@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   ADMIN_API_DISABLED: 'the admin API has no token configured, so it is off',
   ADMIN_FORBIDDEN: 'the caller\'s address is not in ADMIN_ALLOW',
   UNAUTHORIZED: 'the admin token is missing or wrong',
+  CSRF_FAILED: "a change asked with the dashboard's session cookie but without its CSRF token",
   TOO_MANY_AUTH_FAILURES: 'too many failed authentications from this address',
   INTERNAL_ERROR: 'an unexpected failure inside Paastis (logged, never detailed to the caller)'
 } as const

@@ -34,23 +34,27 @@ export class EventBuffer implements EventStore {
 
   /** Writes what waits, in order, until the store refuses one (tried again on the next tick). */
   flush (): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        while (this.pending.length > 0) {
-          await this.store.append(this.pending[0])
-          this.pending.shift()
-        }
-        this.lastError = undefined
-        this.dropped = 0
-      } catch (err) {
-        const message = (err as Error).message
-        if (this.lastError === undefined) this.onError(message) // once per outage, not per event
-        this.lastError = message
-      } finally {
-        this.flushing = undefined
-      }
-    })()
+    if (this.flushing === undefined) {
+      if (this.pending.length === 0) return Promise.resolve()
+      // `.finally` runs after this assignment, even when the writes end at once.
+      this.flushing = this.drain().finally(() => { this.flushing = undefined })
+    }
     return this.flushing
+  }
+
+  private async drain (): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        await this.store.append(this.pending[0])
+        this.pending.shift()
+      }
+      this.lastError = undefined
+      this.dropped = 0
+    } catch (err) {
+      const message = (err as Error).message
+      if (this.lastError === undefined) this.onError(message) // once per outage, not per event
+      this.lastError = message
+    }
   }
 
   async page (filter: EventFilter): Promise<EventPage> { return await this.store.page(filter) }

@@ -11,16 +11,23 @@ import { commaList } from '../lib/config-schema'
 import { PaastisError } from '../lib/errors'
 import { clientAddress } from '../lib/trust-proxy'
 import { ConfigError } from '../lib/config-error'
+import { CSRF_HEADER } from './admin-session'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Throws 401 unless the request carries the admin token; 404 when the admin API is off. */
-    verifyAdminToken: (request: FastifyRequest) => void
+    /**
+     * Throws 401 unless the request carries the admin token (or, from the dashboard, a session
+     * cookie, with its CSRF token on calls that change something); 404 when the admin API is off.
+     * `presented`: a token given another way (the dashboard's sign-in form).
+     */
+    verifyAdminToken: (request: FastifyRequest, presented?: string) => void
     adminApiEnabled: boolean
   }
 }
 
 export const ADMIN_CONSTRAINT = 'paastisAdmin'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /** Failed authentications allowed per client address in each window. */
 const MAX_FAILURES = 10
@@ -72,7 +79,8 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
   const failures = new AuthFailures(MAX_FAILURES, FAILURE_WINDOW_MS, () => clock.now())
   const log = fastify.log.child({ component: 'admin-auth' })
   fastify.decorate('adminApiEnabled', expected !== undefined)
-  fastify.decorate('verifyAdminToken', (request: FastifyRequest) => {
+  const { adminSession } = fastify
+  fastify.decorate('verifyAdminToken', (request: FastifyRequest, given?: string) => {
     if (expected === undefined) {
       throw new PaastisError('ADMIN_API_DISABLED', 'The admin API is disabled: set ROUTING_SYSTEM_API_TOKEN to enable it')
     }
@@ -85,7 +93,18 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
       const seconds = Math.ceil(blockedMs / 1000)
       throw new PaastisError('TOO_MANY_AUTH_FAILURES', `Too many failed authentications from this address: try again in ${seconds} s`, seconds)
     }
-    const presented = presentedToken(request)
+    const presented = given ?? presentedToken(request)
+    if (presented === undefined) {
+      const session = adminSession.of(request)
+      if (session !== undefined) {
+        // A cookie goes with every request to this host, whoever made the page: changes need
+        // the CSRF token, which only the dashboard's own script can read.
+        if (!SAFE_METHODS.has(request.method) && !adminSession.csrfOk(request, session)) {
+          throw new PaastisError('CSRF_FAILED', `A change from the dashboard needs its ${CSRF_HEADER} header: reload the page`)
+        }
+        return
+      }
+    }
     // Digests have equal lengths, so the comparison takes the same time whatever was sent.
     if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
       const count = failures.fail(address)
@@ -94,4 +113,4 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
       throw new PaastisError('UNAUTHORIZED', 'A valid admin token is required: Authorization: Bearer <ROUTING_SYSTEM_API_TOKEN>')
     }
   })
-}, { name: 'admin-auth', dependencies: ['config', 'settings', 'clock'] })
+}, { name: 'admin-auth', dependencies: ['config', 'settings', 'clock', 'admin-session'] })

@@ -60,3 +60,16 @@ t.test('plugins, routes, hooks and providers never import app.ts; hooks/ holds r
     }
   }
 })
+
+t.test('cli/ is a client of the admin API: it imports lib/ types and cli/, never the server', async (t) => {
+  const files = sources('cli')
+  t.ok(files.length >= 3)
+  for (const file of files) {
+    for (const specifier of importsOf(file)) {
+      const where = path.relative(ROOT, file)
+      if (specifier.startsWith('.')) t.ok(/^(cli|lib)\//.test(target(file, specifier)), `${where} → ${specifier} stays in cli/ or lib/`)
+      else t.notOk(/fastify/.test(specifier), `${where} → ${specifier} is not Fastify`)
+    }
+  }
+})
+

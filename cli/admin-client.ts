@@ -1,0 +1,84 @@
+// The admin API seen from the command line: PAASTIS_URL and PAASTIS_TOKEN, and errors that say
+// what to fix (the URL, the token, the name) rather than what broke.
+import type { Savings } from '../lib/savings'
+
+export class CliError extends Error {}
+
+export interface ClientOptions {
+  url: string
+  token: string | undefined
+  /** For one call; `start --wait` waits as long as a wake may take. */
+  timeoutMs?: number
+}
+
+export interface ApiError { statusCode: number, code: string, message: string }
+
+export class AdminClient {
+  private readonly base: URL
+
+  constructor (private readonly options: ClientOptions) {
+    try {
+      this.base = new URL(options.url)
+    } catch {
+      throw new CliError(`PAASTIS_URL: "${options.url}" is not a URL (expected http://host:port)`)
+    }
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new CliError(`PAASTIS_URL: "${options.url}" is not an http(s) URL`)
+    if (options.token === undefined || options.token === '') throw new CliError("PAASTIS_TOKEN is not set: give it Paastis's ROUTING_SYSTEM_API_TOKEN")
+  }
+
+  async get<T> (path: string, query: Record<string, string | undefined> = {}): Promise<{ body: T, headers: Headers }> {
+    return await this.call<T>('GET', path, query)
+  }
+
+  async post<T> (path: string, query: Record<string, string | undefined> = {}, timeoutMs?: number): Promise<{ body: T, status: number }> {
+    const { body, status } = await this.call<T>('POST', path, query, timeoutMs)
+    return { body, status }
+  }
+
+  savings (from?: string, to?: string): Promise<{ body: Savings }> {
+    return this.get<Savings>('/savings', { from, to })
+  }
+
+  private async call<T> (method: string, path: string, query: Record<string, string | undefined>, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<{ body: T, headers: Headers, status: number }> {
+    const url = new URL(path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`))
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value)
+    let response: Response
+    try {
+      response = await fetch(url, {
+        method,
+        // The admin API answers on ADMIN_HOST or to this header: the CLI works with any URL.
+        headers: { authorization: `Bearer ${this.options.token ?? ''}`, paastisproxytarget: 'system', accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'manual'
+      })
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string, message?: string } }).cause
+      if ((err as Error).name === 'TimeoutError') throw new CliError(`${this.base.origin} did not answer within ${Math.round(timeoutMs / 1000)} s`)
+      throw new CliError(`cannot reach Paastis at ${this.base.origin} (${cause?.code ?? cause?.message ?? (err as Error).message}): is it running, and is PAASTIS_URL right?`)
+    }
+    const text = await response.text()
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      throw new CliError(`${this.base.origin} answered ${response.status} ${response.headers.get('content-type') ?? ''} that is not Paastis's admin API: is PAASTIS_URL right?`.replace(/ +:/, ':'))
+    }
+    if (response.ok) return { body: body as T, headers: response.headers, status: response.status }
+    const error = body as Partial<ApiError>
+    if (typeof error.code !== 'string') throw new CliError(`${this.base.origin} answered ${response.status}: not Paastis's admin API? (is PAASTIS_URL right?)`)
+    throw new CliError(explain(error as ApiError))
+  }
+}
+
+function explain (error: ApiError): string {
+  switch (error.code) {
+    case 'UNAUTHORIZED':
+      return "the token was refused: PAASTIS_TOKEN must be Paastis's ROUTING_SYSTEM_API_TOKEN"
+    case 'ADMIN_API_DISABLED':
+      return 'the admin API of this Paastis is off: it needs ROUTING_SYSTEM_API_TOKEN'
+    case 'ADMIN_FORBIDDEN':
+      return 'this machine may not use the admin API (ADMIN_ALLOW of that Paastis)'
+    default:
+      return error.message
+  }
+}

@@ -1,0 +1,133 @@
+// `paastis apps | start | stop | events | savings`: the admin API of a running Paastis, as tables
+// for people and `--json` for scripts.
+import { parseArgs } from 'node:util'
+import type { Savings } from '../lib/savings'
+import { AdminClient, CliError } from './admin-client'
+import { hours, span, table } from './table'
+
+export const CLI_COMMANDS = ['apps', 'start', 'stop', 'events', 'savings'] as const
+export type CliCommand = typeof CLI_COMMANDS[number]
+
+export const CLI_HELP = `Usage: paastis apps [--provider NAME] [--state STATE]
+       paastis start NAME [--wait]
+       paastis stop NAME
+       paastis events [--app NAME] [--type TYPE] [--limit N]
+       paastis savings [--from DATE] [--to DATE]
+
+Talks to a running Paastis: PAASTIS_URL (default http://localhost:3000) and PAASTIS_TOKEN (its
+ROUTING_SYSTEM_API_TOKEN). Every command prints a table, or JSON with --json.`
+
+interface AppView {
+  name: string
+  provider: string
+  state: string
+  timeLeftMs?: number | null
+  lastActivityAt: string
+  lastError?: string | null
+  accounting?: { asleepSeconds: number, wakes: number, medianWakeMs: number | null }
+}
+
+interface EventView { at: string, app: string, type: string, cause?: string, message?: string, durationMs?: number }
+
+export interface Output { out: (text: string) => void, err: (text: string) => void }
+
+const ago = (iso: string, now: number): string => `${span((now - Date.parse(iso)) / 1000)} ago`
+
+export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        wait: { type: 'boolean' },
+        provider: { type: 'string' },
+        state: { type: 'string' },
+        app: { type: 'string' },
+        type: { type: 'string' },
+        limit: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    })
+  } catch (err) {
+    io.err(`paastis: ${(err as Error).message}\n\n${CLI_HELP}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  const [command, ...rest] = positionals as [CliCommand, ...string[]]
+  if (values.help === true) {
+    io.out(CLI_HELP)
+    return 0
+  }
+  const needsName = command === 'start' || command === 'stop'
+  if (rest.length !== (needsName ? 1 : 0)) {
+    io.err(`paastis ${command}: ${needsName ? 'give one app name' : 'takes no argument'}\n\n${CLI_HELP}`)
+    return 2
+  }
+  const json = values.json === true
+  const print = (data: unknown, text: () => string): void => { io.out(json ? JSON.stringify(data, null, 2) : text()) }
+  try {
+    const client = new AdminClient({ url: env.PAASTIS_URL ?? 'http://localhost:3000', token: env.PAASTIS_TOKEN })
+    const now = Date.now()
+    switch (command) {
+      case 'apps': {
+        const { body } = await client.get<AppView[]>('/apps', { provider: values.provider, state: values.state })
+        print(body, () => body.length === 0
+          ? 'No apps.'
+          : table(['APP', 'PROVIDER', 'STATE', 'STOPS IN', 'LAST ACTIVITY', 'HOURS ASLEEP', 'WAKES', 'MEDIAN WAKE'], body.map((app) => [
+            app.name, app.provider, app.state,
+            app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000),
+            ago(app.lastActivityAt, now),
+            app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600),
+            app.accounting === undefined ? '–' : String(app.accounting.wakes),
+            app.accounting?.medianWakeMs == null ? '–' : `${(app.accounting.medianWakeMs / 1000).toFixed(1)}s`
+          ])))
+        return 0
+      }
+      case 'start': {
+        const name = rest[0]
+        const { body, status } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/start`, { wait: values.wait === true ? 'true' : undefined }, values.wait === true ? 600_000 : undefined)
+        print(body, () => status === 202 ? `${name}: starting (paastis start ${name} --wait waits until it answers)` : `${name}: ${body.state}`)
+        return 0
+      }
+      case 'stop': {
+        const name = rest[0]
+        const { body } = await client.post<{ stopped: boolean, app: AppView }>(`/apps/${encodeURIComponent(name)}/stop`)
+        print(body, () => `${name}: ${body.app.state}`)
+        return 0
+      }
+      case 'events': {
+        const { body } = await client.get<EventView[]>('/events', { app: values.app, type: values.type, limit: values.limit })
+        print(body, () => body.length === 0
+          ? 'No events.'
+          : table(['AT', 'APP', 'EVENT', 'CAUSE', 'MESSAGE'], body.map((event) => [
+            event.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), event.app, event.type, event.cause ?? '', event.message ?? ''
+          ])))
+        return 0
+      }
+      case 'savings': {
+        const { body } = await client.savings(values.from, values.to)
+        print(body, () => savingsText(body))
+        return 0
+      }
+      default:
+        io.err(`paastis: unknown command "${String(command)}"\n\n${CLI_HELP}`)
+        return 2
+    }
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err
+    io.err(`paastis ${command}: ${err.message}`)
+    return 1
+  }
+}
+
+function savingsText (savings: Savings): string {
+  const money = (value: number | null): string => value === null ? '–' : value.toFixed(2)
+  const rows = savings.apps.map((app) => [app.app, hours(app.hoursAsleep), hours(app.hoursRunning), money(app.costPerHour), money(app.saved)])
+  rows.push(['TOTAL', hours(savings.hoursAsleep), hours(savings.hoursRunning), '', money(savings.saved)])
+  return `From ${savings.from} to ${savings.to}\n\n${table(['APP', 'HOURS ASLEEP', 'HOURS RUNNING', 'COST/HOUR', 'SAVED'], rows)}`
+}

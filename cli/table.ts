@@ -1,0 +1,21 @@
+// Columns padded to their widest cell, as `paastis check` prints them.
+export function table (header: string[], rows: string[][]): string {
+  const all = [header, ...rows]
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)))
+  return all.map((row) => row.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n')
+}
+
+/** 3723 s → "1h 2m"; 42 s → "42s". */
+export function span (seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '–'
+  if (seconds < 60) return `${Math.round(seconds)}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes}m`
+  const hours = Math.floor(minutes / 60)
+  return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`
+}
+
+/** Hours with at most two decimals: 20 → "20", 1.5 → "1.5". */
+export function hours (value: number): string {
+  return String(Math.round(value * 100) / 100)
+}
