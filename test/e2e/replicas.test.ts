@@ -5,7 +5,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { appsYaml, build, eventually, FIXTURE_APP, freePort, startsIn } from '../helper'
+import { appsYaml, build, eventually, FIXTURE_APP, freePort, ManualClock, startsIn } from '../helper'
 import { startRedis } from '../redis'
 import { runPaastis } from './paastis-process'
 
@@ -96,8 +96,9 @@ t.test('a restart loses nothing: records, formations and activity come back from
   t.equal(second.registry.get('keeper')?.state, 'stopped', 'its process went with the first Paastis: found stopped')
   t.match(await second.events.query({ app: 'keeper' }), [{ type: 'stopped_outside' }, { type: 'started' }, { type: 'starting' }],
     'events of both lives, from the Redis stream')
-  const cleared = await second.registry.clear().then(() => redis.client.exists('paastis:apps', 'paastis:events'))
-  t.equal(cleared, 0, 'DELETE /apps removes the records and the events')
+  await second.registry.clear()
+  t.equal(await redis.client.exists('paastis:apps', 'paastis:activity'), 0, 'DELETE /apps removes the records and the activity')
+  t.equal(await redis.client.exists('paastis:events'), 1, 'and keeps the event history, which the accounting reads')
 })
 
 t.test('Redis stops under traffic: warm requests go on, readiness says so, and activity is flushed when it is back', async (t) => {
@@ -136,4 +137,27 @@ t.test('Redis stops under traffic: warm requests go on, readiness says so, and a
 
 t.test('REGISTRY_TYPE=redis needs a URL', async (t) => {
   await t.rejects(build(t, { env: { REGISTRY_TYPE: 'redis' } }), { message: /REGISTRY_REDIS_URL \(or REDIS_URL\) is required/ })
+})
+
+t.test('two replicas on one Redis give the same accounting: one started the app, the other stopped it', async (t) => {
+  const redis = await startRedis(t)
+  const dir = t.testdir({})
+  const appPort = await freePort()
+  t.teardown(() => killSharedApp(dir))
+  const clock = new ManualClock(Date.parse('2026-11-30T00:00:00Z'))
+  const env = { REGISTRY_TYPE: 'redis', REGISTRY_REDIS_URL: redis.url, ROUTING_SYSTEM_API_TOKEN: 'tk', START_AND_STOP_MAX_IDLE_TIME: 'never' }
+  const yaml = sharedAppYaml(dir, appPort)
+  const [one, two] = [await build(t, { yaml, clock, env }), await build(t, { yaml, clock, env })]
+  const headers = { host: 'localhost', authorization: 'Bearer tk' }
+  t.equal((await one.inject({ method: 'POST', url: '/apps/shared/start?wait=true', headers })).statusCode, 200)
+  clock.advance(3_600_000)
+  t.equal((await two.inject({ method: 'POST', url: '/apps/shared/stop', headers })).statusCode, 200)
+  clock.advance(3 * 3_600_000)
+  const url = '/savings?from=2026-11-30T00:00:00Z&to=2026-11-30T04:00:00Z'
+  const fromOne = (await one.inject({ url, headers })).json()
+  const fromTwo = (await two.inject({ url, headers })).json()
+  t.match(fromOne, { hoursAsleep: 3, hoursRunning: 1 })
+  t.same(fromTwo, fromOne, 'the same figures from either replica')
+  const told = (await two.inject({ url: '/events?app=shared', headers })).json() as Array<{ type: string }>
+  t.same(told.map((e) => e.type), ['stopped', 'stopping', 'started', 'starting', 'discovered'], "one history: the first replica's start, the second's stop")
 })
