@@ -35,6 +35,11 @@ export class AdminClient {
     return { body, status }
   }
 
+  async delete<T> (path: string): Promise<{ body: T }> {
+    const { body } = await this.call<T>('DELETE', path, {})
+    return { body }
+  }
+
   savings (from?: string, to?: string): Promise<{ body: Savings }> {
     return this.get<Savings>('/savings', { from, to })
   }

@@ -5,12 +5,14 @@ import type { Savings } from '../lib/savings'
 import { AdminClient, CliError } from './admin-client'
 import { hours, span, table } from './table'
 
-export const CLI_COMMANDS = ['apps', 'start', 'stop', 'events', 'savings'] as const
+export const CLI_COMMANDS = ['apps', 'start', 'stop', 'pin', 'unpin', 'events', 'savings'] as const
 export type CliCommand = typeof CLI_COMMANDS[number]
 
 export const CLI_HELP = `Usage: paastis apps [--provider NAME] [--state STATE]
        paastis start NAME [--wait]
        paastis stop NAME
+       paastis pin NAME --for 2h
+       paastis unpin NAME
        paastis events [--app NAME] [--type TYPE] [--limit N]
        paastis savings [--from DATE] [--to DATE]
 
@@ -24,6 +26,7 @@ interface AppView {
   timeLeftMs?: number | null
   lastActivityAt: string
   lastError?: string | null
+  pinnedUntil?: string | null
   accounting?: { asleepSeconds: number, wakes: number, medianWakeMs: number | null }
 }
 
@@ -50,6 +53,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
         limit: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
+        for: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })
@@ -63,7 +67,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
     io.out(CLI_HELP)
     return 0
   }
-  const needsName = command === 'start' || command === 'stop'
+  const needsName = command === 'start' || command === 'stop' || command === 'pin' || command === 'unpin'
   if (rest.length !== (needsName ? 1 : 0)) {
     io.err(`paastis ${command}: ${needsName ? 'give one app name' : 'takes no argument'}\n\n${CLI_HELP}`)
     return 2
@@ -80,7 +84,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
           ? 'No apps.'
           : table(['APP', 'PROVIDER', 'STATE', 'STOPS IN', 'LAST ACTIVITY', 'HOURS ASLEEP', 'WAKES', 'MEDIAN WAKE'], body.map((app) => [
             app.name, app.provider, app.state,
-            app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000),
+            (app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000)) + (app.pinnedUntil == null ? '' : ' (pinned)'),
             ago(app.lastActivityAt, now),
             app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600),
             app.accounting === undefined ? '–' : String(app.accounting.wakes),
@@ -98,6 +102,22 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
         const name = rest[0]
         const { body } = await client.post<{ stopped: boolean, app: AppView }>(`/apps/${encodeURIComponent(name)}/stop`)
         print(body, () => `${name}: ${body.app.state}`)
+        return 0
+      }
+      case 'pin': {
+        const name = rest[0]
+        if (values.for === undefined) {
+          io.err(`paastis pin: say how long, e.g. --for 2h\n\n${CLI_HELP}`)
+          return 2
+        }
+        const { body } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/pin`, { for: values.for })
+        print(body, () => `${name}: ${body.state}, pinned until ${body.pinnedUntil ?? '?'}`)
+        return 0
+      }
+      case 'unpin': {
+        const name = rest[0]
+        const { body } = await client.delete<AppView>(`/apps/${encodeURIComponent(name)}/pin`)
+        print(body, () => `${name}: ${body.state}, not pinned`)
         return 0
       }
       case 'events': {

@@ -4,7 +4,7 @@
 // or an event message is never HTML.
 'use strict'
 
-/** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean,
+/** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null,
  *   lastError?: string | null, accounting?: { asleepSeconds: number, runningSeconds: number, wakes: number, medianWakeMs: number | null } }} App */
 /** @typedef {{ id: string, at: string, app: string, type: string, cause?: string, message?: string }} PaastisEvent */
 /** @typedef {{ hoursAsleep: number, saved: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
@@ -84,6 +84,7 @@ function actionsOf (app) {
   const actions = []
   if (app.state !== 'running' && app.state !== 'starting') actions.push(['start', 'Start'])
   if (app.state !== 'stopped' && app.state !== 'stopping') actions.push(['stop', 'Stop'])
+  actions.push(app.pinnedUntil ? ['unpin', 'Unpin'] : ['pin', 'Pin 2 h'])
   return actions
 }
 
@@ -107,14 +108,15 @@ function renderApps (apps, now) {
     cell('Provider', app.provider)
     const state = cell('State', el('span', app.ignored ? `${app.state} (ignored)` : app.state, `state state-${app.state}`))
     if (app.lastError) state.title = app.lastError
-    cell('Stops in', app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000))
+    const left = cell('Stops in', app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000))
+    if (app.pinnedUntil) left.append(el('span', ` pinned until ${new Date(app.pinnedUntil).toLocaleTimeString()}`, 'pin'))
     cell('Last activity', `${span((now - Date.parse(app.lastActivityAt)) / 1000)} ago`)
     cell('Hours saved', app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600))
     cell('Wake time', app.accounting?.medianWakeMs == null ? '–' : `${(app.accounting.medianWakeMs / 1000).toFixed(1)} s`)
     const actions = cell('Actions', '')
     actions.className = 'actions'
     for (const [action, label] of actionsOf(app)) {
-      const button = /** @type {HTMLButtonElement} */ (el('button', label, action === 'stop' ? 'secondary' : undefined))
+      const button = /** @type {HTMLButtonElement} */ (el('button', label, action === 'start' ? undefined : 'secondary'))
       button.type = 'button'
       button.dataset.key = `${action}:${app.name}`
       button.setAttribute('aria-label', `${label} ${app.name}`)
@@ -199,15 +201,21 @@ async function refresh () {
   timer = window.setTimeout(() => { void refresh() }, REFRESH_MS)
 }
 
+/** @type {Record<string, string>} */
+const ACTING = { stop: 'Stopping', start: 'Starting', pin: 'Pinning', unpin: 'Unpinning' }
+
 /** @param {string} action @param {string} name @param {HTMLButtonElement} button */
 async function act (action, name, button) {
   const status = $('action-status')
   button.disabled = true
-  status.textContent = `${action === 'stop' ? 'Stopping' : 'Starting'} ${name}…`
+  status.textContent = `${ACTING[action] ?? action} ${name}…`
   try {
-    const result = await api('POST', `/apps/${encodeURIComponent(name)}/${action}`)
+    const path = `/apps/${encodeURIComponent(name)}`
+    const result = action === 'pin'
+      ? await api('POST', `${path}/pin?for=2h`)
+      : action === 'unpin' ? await api('DELETE', `${path}/pin`) : await api('POST', `${path}/${action}`)
     const state = action === 'stop' ? result.app.state : result.state
-    status.textContent = `${name}: ${state}`
+    status.textContent = action === 'pin' ? `${name}: ${state}, pinned for 2 h` : action === 'unpin' ? `${name}: unpinned` : `${name}: ${state}`
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return show(false)
     status.textContent = `${name}: ${/** @type {Error} */ (err).message}`

@@ -37,4 +37,9 @@ export interface AppRecord {
   failedWakes?: number
   /** Epoch milliseconds before which a request does not try to wake the app again. */
   nextWakeAt?: number
+  /**
+   * Epoch milliseconds until which the app is kept awake whatever its idleness (a pin); null once
+   * unpinned (a value, not an absent key, so that the other replicas' copies lose it too).
+   */
+  pinnedUntil?: number | null
 }

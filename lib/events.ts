@@ -9,7 +9,7 @@ export const EVENT_TYPES = [
   'discovered', 'forgotten', 'started_outside', 'stopped_outside', 'failed_outside', 'unreachable',
   'starting', 'started', 'start_failed',
   'stopping', 'stopped', 'stop_failed', 'stop_vetoed', 'stop_cancelled',
-  'hook_failed'
+  'hook_failed', 'pinned', 'unpinned'
 ] as const
 export type EventType = typeof EVENT_TYPES[number]
 

@@ -10,5 +10,6 @@ import type { AppRecord } from './app-record'
 export function idleDeadline (record: AppRecord): number | null {
   if (record.ignored || record.maxIdleTimeMs === null) return null
   if (record.state !== 'running' && record.state !== 'failed' && record.state !== 'unknown') return null
-  return record.lastActivityAt + record.maxIdleTimeMs
+  // A pin keeps the app up until it ends; then the usual idle time runs from the last request.
+  return Math.max(record.lastActivityAt + record.maxIdleTimeMs, record.pinnedUntil ?? 0)
 }

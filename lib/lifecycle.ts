@@ -366,11 +366,30 @@ export class Lifecycle {
     return result === 'held' ? { stopped: false, reason: 'busy', message: `another replica is starting or stopping ${name}` } : result
   }
 
+  /** Keeps the app awake until `until` (epoch ms), whatever its idleness; null ends the pin. */
+  async pin (name: string, until: number | null, cause: string): Promise<AppRecord | undefined> {
+    const { registry, events } = this.options
+    const record = registry.get(name)
+    if (record === undefined) return undefined
+    record.pinnedUntil = until
+    await registry.save(record)
+    events.record(until === null
+      ? { app: name, type: 'unpinned', cause }
+      : { app: name, type: 'pinned', cause, message: `kept awake until ${new Date(until).toISOString()}` })
+    return record
+  }
+
   private async stopNow (name: string, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
-    const { registry, events, hooks, provider, log } = this.options
+    const { registry, events, hooks, provider, log, clock } = this.options
     const record = registry.get(name)
     if (record === undefined) return { stopped: false, reason: 'unknown', message: `no app named "${name}"` }
     if (record.state === 'stopped') return { stopped: false, reason: 'already-stopped', message: `${name} is already stopped` }
+    // Re-read after the lock (runStop refreshes the record): another replica may have pinned it.
+    if (cause === 'idle' && (record.pinnedUntil ?? 0) > clock.now()) {
+      const message = `${name} is pinned until ${new Date(record.pinnedUntil ?? 0).toISOString()}`
+      events.record({ app: name, type: 'stop_cancelled', cause, message })
+      return { stopped: false, reason: 'active', message }
+    }
 
     if (!await hooks.run('before-stop', record)) {
       const message = `the before-stop hook vetoed the stop of ${name}`

@@ -2,10 +2,14 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
 import type { AppAccount } from '../../lib/accounting'
 import type { AppRecord } from '../../lib/app-record'
-import { formatDuration } from '../../lib/duration'
+import { DURATION_PATTERN, formatDuration, parseFiniteDuration } from '../../lib/duration'
 import { idleDeadline } from '../../lib/idle'
 import { PaastisError, WakeError, wakeError } from '../../lib/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
+
+/** A duration with its unit: a pin of "2" is ambiguous. */
+const PIN_PATTERN = DURATION_PATTERN.replace('(ms|s|m|h|d)?', '(s|m|h|d)').replace('never|', '')
+const MAX_PIN_MS = 30 * 86_400_000
 
 const unknownApp = (name: string): PaastisError => new PaastisError('UNKNOWN_APP', `No app named "${name}"`)
 const ignoredApp = (name: string): PaastisError => new PaastisError('APP_NOT_MANAGED', `${name} is ignored by Paastis: it is neither started nor stopped`)
@@ -33,6 +37,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
       ...app,
       lastActivityAt: new Date(app.lastActivityAt).toISOString(),
       nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
+      pinnedUntil: app.pinnedUntil == null || app.pinnedUntil <= clock.now() ? null : new Date(app.pinnedUntil).toISOString(),
       maxIdleTime: formatDuration(app.maxIdleTimeMs),
       timeLeftMs: deadline === null ? null : Math.max(0, deadline - clock.now())
     }
@@ -126,7 +131,51 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     const result = await lifecycle.stop(app.name, 'admin')
     if (result.reason === 'vetoed') throw new PaastisError('STOP_VETOED', result.message ?? 'vetoed')
     if (result.reason === 'failed') throw new PaastisError('STOP_FAILED', result.message ?? 'failed')
+    // Stopped by hand: a pin would wake nothing, but would keep it up after its next wake.
+    if (result.stopped && (app.pinnedUntil ?? 0) > clock.now()) await lifecycle.pin(app.name, null, 'admin')
     return { ...result, app: view(app, await accountsNow()) }
+  })
+
+  fastify.post('/apps/:name/pin', {
+    schema: {
+      summary: 'Keep an app awake (starting it) for a while, whatever its idleness; shared by every replica',
+      tags: ['apps'],
+      params: appNameParams,
+      querystring: {
+        type: 'object',
+        required: ['for'],
+        properties: { for: { type: 'string', pattern: PIN_PATTERN, description: 'How long: 30m, 2h, 1d (at most 30 days)' } },
+        additionalProperties: false
+      },
+      response: {
+        200: { description: 'Pinned; the app runs', ...appSchema },
+        202: { description: 'Pinned; its start is under way', ...appSchema },
+        409: { description: 'The app is ignored by Paastis', ...errorSchema },
+        ...errorResponses
+      }
+    }
+  }, async (request, reply) => {
+    const app = find(request.params.name)
+    if (app.ignored) throw ignoredApp(app.name)
+    const forMs = parseFiniteDuration(request.query.for, 'm')
+    if (forMs <= 0 || forMs > MAX_PIN_MS) throw new PaastisError('BAD_REQUEST', `for: a pin lasts more than 0 and at most 30 days, not "${request.query.for}"`)
+    await lifecycle.pin(app.name, clock.now() + forMs, 'admin')
+    if (app.state === 'running') return view(app, await accountsNow())
+    lifecycle.wake(app.name, 'pin', true).catch(() => {}) // recorded as an event
+    return reply.code(202).send({ ...view(app, await accountsNow()), state: 'starting' })
+  })
+
+  fastify.delete('/apps/:name/pin', {
+    schema: {
+      summary: 'End a pin: the app is stopped again when idle',
+      tags: ['apps'],
+      params: appNameParams,
+      response: { 200: appSchema, ...errorResponses }
+    }
+  }, async (request) => {
+    const app = find(request.params.name)
+    if (app.pinnedUntil != null) await lifecycle.pin(app.name, null, 'admin')
+    return view(app, await accountsNow())
   })
 
   fastify.delete('/apps', {

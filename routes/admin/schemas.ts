@@ -37,6 +37,7 @@ export const appSchema = {
     lastErrorDetail: { type: 'string', nullable: true, description: "What the app said last when its start failed (its last error output)" },
     failedWakes: { type: 'integer', nullable: true, description: 'Consecutive failed wakes' },
     nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' },
+    pinnedUntil: { type: 'string', format: 'date-time', nullable: true, description: 'Kept awake until then, whatever its idleness (POST /apps/:name/pin)' },
     accounting: {
       type: 'object',
       description: 'Since Paastis first saw the app, from the event history (GET /savings has it per day)',

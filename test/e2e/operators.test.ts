@@ -110,6 +110,12 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
     t.same(stop, { code: 0, output: 'beta: stopped\n' })
     t.match((await run('events', '--app', 'beta')).output, /^\S+ \S+\s+beta\s+stopped\s+admin/m)
     t.same(await run('start', 'beta', '--wait'), { code: 0, output: 'beta: running\n' })
+    t.same(await run('pin', 'beta', '--for', '2h'), { code: 0, output: 'beta: running, pinned until 2026-12-01T02:00:00.000Z\n' })
+    t.match((await run('apps')).output, /^beta\s+command\s+running\s+– \(pinned\)/m)
+    t.same(await run('unpin', 'beta'), { code: 0, output: 'beta: running, not pinned\n' })
+    const forless = await run('pin', 'beta')
+    t.equal(forless.code, 2)
+    t.match(forless.output, /say how long, e\.g\. --for 2h/)
     // Errors that say what to fix
     const wrongToken = runPaastis(['apps'], { ...env, PAASTIS_TOKEN: 'nope' })
     t.equal(await wrongToken.exit, 1)
@@ -175,6 +181,14 @@ t.test('the dashboard in Chromium: sign in, the figures, stop an app with the ke
   await page.waitForSelector('#events li:has-text("stopped beta")')
   t.match(await page.textContent('#events li'), /stopped beta.*admin/)
   t.same(violations, [], 'no Content-Security-Policy violation')
+
+  await page.click('button[aria-label="Pin 2 h alpha"]')
+  await page.waitForSelector('tr[data-app="alpha"] .pin')
+  t.match(await page.textContent('tr[data-app="alpha"] td[data-label="Stops in"]'), /^2 h pinned until /)
+  t.equal(server.registry.get('alpha')?.pinnedUntil, DAY + 26 * HOUR, 'pinned for 2 h from the (injected) now')
+  await page.click('button[aria-label="Unpin alpha"]')
+  await page.waitForSelector('tr[data-app="alpha"] button[aria-label="Pin 2 h alpha"]')
+  t.equal(server.registry.get('alpha')?.pinnedUntil, null)
 
   // Phone width, dark mode
   await page.setViewportSize({ width: 390, height: 844 })
