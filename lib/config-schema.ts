@@ -25,6 +25,11 @@ export const envSchema = {
     EVENTS_STORE_TYPE: { type: 'string', enum: ['memory', 'redis', 'postgres'] },
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     EVENTS_RETENTION: { ...duration, default: '90d' },
+    WEBHOOK_URLS: { ...text, default: '' },
+    WEBHOOK_EVENTS: { ...text, default: 'started,start_failed,stopped,stop_vetoed' },
+    WEBHOOK_SECRET: { type: 'string', minLength: 16 },
+    WEBHOOK_TIMEOUT: { ...duration, default: '5s' },
+    WEBHOOK_RETRIES: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
     START_AND_STOP_CHECKING_INTERVAL_CRON: { ...text, default: '* * * * *' },
     START_AND_STOP_MAX_IDLE_TIME: { ...duration, default: '15' },
     DISCOVERY_SUSPECT_CHECKS: { type: 'integer', minimum: 1, default: 3 },
@@ -99,7 +104,7 @@ export type Env = FromSchema<typeof envSchema>
 export const SECRET_ENV: readonly EnvName[] = [
   'PROVIDER_SCALINGO_API_TOKEN', 'PROVIDER_HEROKU_API_TOKEN', 'PROVIDER_CLEVER_API_TOKEN',
   'PROVIDER_CLEVER_OAUTH_CONSUMER_KEY', 'PROVIDER_CLEVER_OAUTH_CONSUMER_SECRET',
-  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL', 'REDIS_URL', 'DATABASE_URL'
+  'PROVIDER_CLEVER_TOKEN', 'PROVIDER_CLEVER_SECRET', 'ROUTING_SYSTEM_API_TOKEN', 'REGISTRY_REDIS_URL', 'REDIS_URL', 'DATABASE_URL', 'WEBHOOK_SECRET', 'WEBHOOK_URLS'
 ]
 
 /** `a, b,,c ` → ['a', 'b', 'c'] */

@@ -129,6 +129,18 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     })
   }
 
+  new Counter({
+    name: 'paastis_webhook_deliveries_total',
+    help: 'Webhook deliveries, by result (delivered, failed after its retries, dropped from a full queue)',
+    labelNames: ['result'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      const counts = fastify.webhooks?.counts ?? { delivered: 0, failed: 0, dropped: 0 }
+      for (const [result, count] of Object.entries(counts)) this.inc({ result }, count)
+    }
+  })
+
   const wakes = new Counter({ name: 'paastis_wakes_total', help: 'Cold starts completed', registers: [registry] })
   const wakeFailures = new Counter({
     name: 'paastis_wake_failures_total',
@@ -175,4 +187,4 @@ export default fp(async function metrics (fastify: FastifyInstance) {
   })
 
   fastify.decorate('metrics', { registry, requests })
-}, { name: 'metrics', dependencies: ['registry', 'provider', 'events', 'accounting', 'clock'] })
+}, { name: 'metrics', dependencies: ['registry', 'provider', 'events', 'accounting', 'clock', 'webhooks'] })
