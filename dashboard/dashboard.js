@@ -4,7 +4,7 @@
 // or an event message is never HTML.
 'use strict'
 
-/** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null,
+/** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null, schedule?: { summary: string },
  *   lastError?: string | null, accounting?: { asleepSeconds: number, runningSeconds: number, wakes: number, medianWakeMs: number | null } }} App */
 /** @typedef {{ id: string, at: string, app: string, type: string, cause?: string, message?: string }} PaastisEvent */
 /** @typedef {{ hoursAsleep: number, saved: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
@@ -110,6 +110,7 @@ function renderApps (apps, now) {
     if (app.lastError) state.title = app.lastError
     const left = cell('Stops in', app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000))
     if (app.pinnedUntil) left.append(el('span', ` pinned until ${new Date(app.pinnedUntil).toLocaleTimeString()}`, 'pin'))
+    if (app.schedule) left.append(el('span', app.schedule.summary, 'pin'))
     cell('Last activity', `${span((now - Date.parse(app.lastActivityAt)) / 1000)} ago`)
     cell('Hours saved', app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600))
     cell('Wake time', app.accounting?.medianWakeMs == null ? '–' : `${(app.accounting.medianWakeMs / 1000).toFixed(1)} s`)

@@ -24,7 +24,7 @@ export interface WakeResult {
   readyMs: number
 }
 
-export type StopCause = 'idle' | 'admin'
+export type StopCause = 'idle' | 'admin' | 'schedule'
 
 export interface StopResult {
   stopped: boolean
@@ -42,6 +42,8 @@ export interface LifecycleOptions {
   log: Logger
   /** The rules' wake options of an app (probe, timeout); defaults apply where they say nothing. */
   wakeOptionsFor: (app: AppRecord) => WakeOptions
+  /** When the keep_awake window the app is in closes (epoch ms); undefined outside them. */
+  keptAwakeUntil?: (app: AppRecord, now: number) => number | undefined
   wakeTimeoutMs: number
   /** After a failed wake the app is left alone this long, doubled at each further failure... */
   wakeBackoffMs?: number
@@ -385,8 +387,11 @@ export class Lifecycle {
     if (record === undefined) return { stopped: false, reason: 'unknown', message: `no app named "${name}"` }
     if (record.state === 'stopped') return { stopped: false, reason: 'already-stopped', message: `${name} is already stopped` }
     // Re-read after the lock (runStop refreshes the record): another replica may have pinned it.
-    if (cause === 'idle' && (record.pinnedUntil ?? 0) > clock.now()) {
-      const message = `${name} is pinned until ${new Date(record.pinnedUntil ?? 0).toISOString()}`
+    const keptUntil = cause === 'idle' ? this.options.keptAwakeUntil?.(record, clock.now()) : undefined
+    if (cause === 'idle' && ((record.pinnedUntil ?? 0) > clock.now() || keptUntil !== undefined)) {
+      const message = keptUntil === undefined
+        ? `${name} is pinned until ${new Date(record.pinnedUntil ?? 0).toISOString()}`
+        : `${name} is kept awake until ${new Date(keptUntil).toISOString()} (keep_awake)`
       events.record({ app: name, type: 'stop_cancelled', cause, message })
       return { stopped: false, reason: 'active', message }
     }

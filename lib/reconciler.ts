@@ -10,6 +10,7 @@ import type { Locks } from './locks'
 import type { Logger } from './logger'
 import type { Registry } from './registry'
 import type { Rules } from './rules'
+import { keptAwakeUntil, sleepDue, windowOpened } from './schedule'
 
 export interface ReconcilerOptions {
   registry: Registry
@@ -44,6 +45,8 @@ export interface TickReport {
 
 /** The tick lock is kept a little after the tick, so that a slower replica does not run it again. */
 const TICK_LOCK_MIN_MS = 5000
+/** How far back a tick looks for sleep_at and window openings it has not seen. */
+const SCHEDULE_LOOKBACK_MS = 10 * 60_000
 
 export class Reconciler {
   /** Whether the provider answered at the last tick (readiness). */
@@ -54,12 +57,15 @@ export class Reconciler {
   suspectListing: string | undefined
   private suspectSince = 0
   private listedOnce = false
+  /** The previous tick: prewarms and sleep_at fire for the instants in between. */
+  private lastTickAt: number
   private readonly firstListing: { promise: Promise<void>, resolve: () => void }
 
   constructor (private readonly options: ReconcilerOptions) {
     let resolve = (): void => {}
     const promise = new Promise<void>((done) => { resolve = done })
     this.firstListing = { promise, resolve }
+    this.lastTickAt = options.clock.now()
   }
 
   /** Whether the provider's apps were listed at least once since start. */
@@ -95,8 +101,45 @@ export class Reconciler {
     const outcome = await this.tryDiscover()
     if ('error' in outcome) report.discoveryError = outcome.error
     else Object.assign(report, outcome)
-    report.stopped = await this.sweep()
+    const now = this.options.clock.now()
+    // A replica that took the tick over after a while fires only what fell due lately.
+    const since = Math.max(this.lastTickAt, now - SCHEDULE_LOOKBACK_MS)
+    this.lastTickAt = now
+    const slept = await this.sleepAt(since, now)
+    report.stopped = [...slept, ...await this.sweep()]
+    this.prewarm(since, now)
     return report
+  }
+
+  /** Apps whose sleep_at fell in (since, now]: stopped whatever their activity (a pin wins). */
+  private async sleepAt (since: number, now: number): Promise<string[]> {
+    const { registry, lifecycle, rules, log, events } = this.options
+    const stopped: string[] = []
+    for (const record of registry.list()) {
+      if (record.ignored || record.state === 'stopped' || !sleepDue(rules.policyFor(record.name).schedule, since, now)) continue
+      if ((record.pinnedUntil ?? 0) > now) {
+        events.record({ app: record.name, type: 'stop_cancelled', cause: 'schedule', message: `${record.name} is pinned until ${new Date(record.pinnedUntil ?? 0).toISOString()}` })
+        continue
+      }
+      try {
+        const result = await lifecycle.stop(record.name, 'schedule')
+        if (result.stopped) stopped.push(record.name)
+      } catch (err) {
+        log.error({ app: record.name, err }, 'scheduled stop failed')
+      }
+    }
+    return stopped
+  }
+
+  /** Apps with `prewarm` whose window opened in (since, now]: started before their first visitor. */
+  private prewarm (since: number, now: number): void {
+    const { registry, lifecycle, rules } = this.options
+    for (const record of registry.list()) {
+      if (record.ignored || record.state === 'running' || lifecycle.isBusy(record.name)) continue
+      const schedule = rules.policyFor(record.name).schedule
+      if (schedule?.prewarm !== true || !windowOpened(schedule, since, now)) continue
+      lifecycle.wake(record.name, 'schedule').catch(() => {}) // recorded as an event
+    }
   }
 
   /** One listing; a failure is recorded for readiness and logged once, never thrown. */
@@ -194,7 +237,7 @@ export class Reconciler {
     const { registry, lifecycle, clock, log } = this.options
     const now = clock.now()
     const due = registry.list().filter((record) => {
-      const deadline = idleDeadline(record)
+      const deadline = idleDeadline(record, keptAwakeUntil(this.options.rules.policyFor(record.name).schedule, now))
       return deadline !== null && now >= deadline && registry.inflightCount(record.name) === 0 && !lifecycle.isBusy(record.name)
     })
     const stopped: string[] = []

@@ -3,6 +3,7 @@
 import { DURATION_PATTERN, parseDuration } from './duration'
 import { asDuration, asText, compilePattern, duration, flag, list, mapping, text, type At, type Fail, type Json } from './file-schema'
 import type { ProbeSpec } from './probe'
+import { checkTimezone, parseSleepAt, parseWindow } from './schedule'
 import type { HostAlias, Rule, WakeOptions } from './rules'
 
 const HOST_NAME = '^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$'
@@ -33,7 +34,11 @@ export const RULE_SCHEMA = mapping({
   wake_timeout: duration,
   wait_for_linked: flag,
   ignore_user_agents: list(text),
-  cost_per_hour: { type: 'number', minimum: 0, 'x-message': 'must be a number ≥ 0: what the app costs per hour running' }
+  cost_per_hour: { type: 'number', minimum: 0, 'x-message': 'must be a number ≥ 0: what the app costs per hour running' },
+  keep_awake: list(text),
+  timezone: text,
+  prewarm: flag,
+  sleep_at: text
 }, { required: ['pattern'] })
 
 /** Every key a rule may have (the README and the sample show each). */
@@ -51,6 +56,7 @@ export function toRule (value: Fields, at: At, fail: Fail): Rule {
   if (value.linked_apps !== undefined) rule.linkedApps = ((value.linked_apps ?? []) as Json[]).map(String)
   if (value.ignore !== undefined) rule.ignore = value.ignore as boolean
   if (typeof value.cost_per_hour === 'number') rule.costPerHour = value.cost_per_hour
+  toSchedule(value, rule, at, fail)
   const hosts = toHosts(value)
   if (hosts.length > 0) {
     if (rule.appName === undefined || rule.appName.includes('$')) {
@@ -59,6 +65,27 @@ export function toRule (value: Fields, at: At, fail: Fail): Rule {
     rule.hosts = hosts
   }
   return rule
+}
+
+/** keep_awake, timezone, prewarm and sleep_at, each checked now (a rule's zone, else UTC). */
+function toSchedule (value: Fields, rule: Rule, at: At, fail: Fail): void {
+  const timezone = asText(value.timezone)
+  if (timezone !== undefined) {
+    try { checkTimezone(timezone) } catch (err) { fail([...at, 'timezone'], (err as Error).message) }
+    rule.timezone = timezone
+  }
+  if (value.keep_awake !== undefined) {
+    rule.keepAwake = ((value.keep_awake ?? []) as Json[]).map(String)
+    rule.keepAwake.forEach((spec, i) => {
+      try { parseWindow(spec, timezone ?? 'UTC') } catch (err) { fail([...at, 'keep_awake', i], (err as Error).message) }
+    })
+  }
+  if (value.prewarm !== undefined) rule.prewarm = value.prewarm as boolean
+  const sleepAt = asText(value.sleep_at)
+  if (sleepAt !== undefined) {
+    try { parseSleepAt(sleepAt, timezone ?? 'UTC') } catch (err) { fail([...at, 'sleep_at'], (err as Error).message) }
+    rule.sleepAt = sleepAt
+  }
 }
 
 function toPing (value: Fields, at: At, fail: Fail): ProbeSpec {

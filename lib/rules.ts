@@ -2,6 +2,7 @@
 // pattern matches the key applies, in file order, and a later rule overrides an earlier one.
 
 import type { ProbeSpec } from './probe'
+import { parseSleepAt, parseWindow, type Schedule } from './schedule'
 
 export type WakeStrategy = 'hold' | 'page'
 
@@ -30,6 +31,14 @@ export interface Rule {
   ignore?: boolean
   /** What the app costs per hour running (any currency): /savings turns its hours asleep into money. */
   costPerHour?: number
+  /** Windows (`Mon-Fri 08:00-19:00`) in which the app is never stopped for idleness. */
+  keepAwake?: string[]
+  /** The IANA zone of keep_awake and sleep_at (default UTC). */
+  timezone?: string
+  /** Start the app when one of its windows opens. */
+  prewarm?: boolean
+  /** A cron expression: stop the app then, whatever its activity. */
+  sleepAt?: string
   /** Exact hosts (Hakuna's vhosts) and aliases routed to `appName`. */
   hosts?: HostAlias[]
   wake: WakeOptions
@@ -43,6 +52,7 @@ export interface Resolution {
   linkedApps: string[]
   ignore: boolean
   costPerHour?: number
+  schedule?: Schedule
   /** Patterns of the rules that applied. */
   rules: string[]
   wake: WakeOptions
@@ -115,6 +125,7 @@ export class Rules {
     const cached = this.policies.get(name)
     if (cached !== undefined) return cached
     const resolution: Resolution = { name, linkedApps: [], ignore: false, rules: [], wake: {} }
+    const times: Pick<Rule, 'keepAwake' | 'timezone' | 'prewarm' | 'sleepAt'> = {}
     this.rules.forEach((rule, i) => {
       const groups = this.matchers[i](name)
       if (groups === null) return
@@ -126,8 +137,23 @@ export class Rules {
       }
       if (rule.ignore !== undefined) resolution.ignore = rule.ignore
       if (rule.costPerHour !== undefined) resolution.costPerHour = rule.costPerHour
+      if (rule.keepAwake !== undefined) times.keepAwake = rule.keepAwake
+      if (rule.timezone !== undefined) times.timezone = rule.timezone
+      if (rule.prewarm !== undefined) times.prewarm = rule.prewarm
+      if (rule.sleepAt !== undefined) times.sleepAt = rule.sleepAt
       Object.assign(resolution.wake, rule.wake)
     })
+    if (times.keepAwake !== undefined || times.sleepAt !== undefined) {
+      // Each piece was checked when paastis.yml was read, with its own rule's zone.
+      const timezone = times.timezone ?? 'UTC'
+      resolution.schedule = {
+        timezone,
+        windows: (times.keepAwake ?? []).map((spec) => parseWindow(spec, timezone)),
+        prewarm: times.prewarm === true,
+        sleepAt: times.sleepAt === undefined ? undefined : parseSleepAt(times.sleepAt, timezone),
+        sleepAtSpec: times.sleepAt
+      }
+    }
     // Only names of apps the provider lists are asked for: bounded by the registry.
     this.policies.set(name, resolution)
     return resolution

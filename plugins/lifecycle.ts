@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Lifecycle } from '../lib/lifecycle'
+import { keptAwakeUntil } from '../lib/schedule'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,6 +24,7 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     locks: fastify.locks,
     probeDispatcher: fastify.forwarder.agent,
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
-    wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake
+    wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake,
+    keptAwakeUntil: (app, now) => keptAwakeUntil(fastify.rules.policyFor(app.name).schedule, now)
   }))
 }, { name: 'lifecycle', dependencies: ['config', 'registry', 'locks', 'provider', 'shell-hooks', 'events', 'clock', 'settings', 'rules', 'forwarder'] })

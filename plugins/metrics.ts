@@ -162,7 +162,7 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     registers: [registry]
   })
   for (const reason of ['failed', 'timeout']) wakeFailures.inc({ reason }, 0)
-  for (const reason of ['idle', 'admin', 'vetoed']) stops.inc({ reason }, 0)
+  for (const reason of ['idle', 'admin', 'schedule', 'vetoed']) stops.inc({ reason }, 0)
 
   events.on('event', (event: PaastisEvent) => {
     switch (event.type) {

@@ -4,6 +4,7 @@ import type { AppAccount } from '../../lib/accounting'
 import type { AppRecord } from '../../lib/app-record'
 import { DURATION_PATTERN, formatDuration, parseFiniteDuration } from '../../lib/duration'
 import { idleDeadline } from '../../lib/idle'
+import { keptAwakeUntil, nextSleep, wallClock, type Schedule } from '../../lib/schedule'
 import { PaastisError, WakeError, wakeError } from '../../lib/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
 
@@ -16,10 +17,33 @@ const ignoredApp = (name: string): PaastisError => new PaastisError('APP_NOT_MAN
 
 // Request types are inferred from the route schemas (json-schema-to-ts): they cannot drift.
 const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
-  const { registry, lifecycle, clock, accounting } = fastify
+  const { registry, lifecycle, clock, accounting, rules } = fastify
+
+  /** keep_awake and sleep_at as the operator reads them: "kept awake until Fri 19:00". */
+  function scheduleView (schedule: Schedule | undefined, keptUntil: number | undefined, now: number) {
+    if (schedule === undefined) return undefined
+    const sleepsAt = nextSleep(schedule, now)
+    const { timezone } = schedule
+    const parts = [
+      keptUntil === undefined ? (schedule.windows.length > 0 ? 'outside its keep_awake windows' : undefined) : `kept awake until ${wallClock(keptUntil, timezone)}`,
+      sleepsAt === undefined ? undefined : `stopped at ${wallClock(sleepsAt, timezone)}`
+    ].filter((part) => part !== undefined)
+    return {
+      timezone,
+      keepAwake: schedule.windows.map((window) => window.spec),
+      prewarm: schedule.prewarm,
+      sleepAt: schedule.sleepAtSpec ?? null,
+      keptAwakeUntil: keptUntil === undefined ? null : new Date(keptUntil).toISOString(),
+      nextSleepAt: sleepsAt === undefined ? null : new Date(sleepsAt).toISOString(),
+      summary: `${parts.join('; ')} (${timezone})`
+    }
+  }
 
   function view (app: AppRecord, accounts: Map<string, AppAccount>) {
-    const deadline = idleDeadline(app)
+    const now = clock.now()
+    const schedule = rules.policyFor(app.name).schedule
+    const keptUntil = keptAwakeUntil(schedule, now)
+    const deadline = idleDeadline(app, keptUntil)
     const account = accounts.get(app.name)
     return {
       accounting: account === undefined
@@ -39,7 +63,8 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
       nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
       pinnedUntil: app.pinnedUntil == null || app.pinnedUntil <= clock.now() ? null : new Date(app.pinnedUntil).toISOString(),
       maxIdleTime: formatDuration(app.maxIdleTimeMs),
-      timeLeftMs: deadline === null ? null : Math.max(0, deadline - clock.now())
+      timeLeftMs: deadline === null ? null : Math.max(0, deadline - now),
+      schedule: scheduleView(schedule, keptUntil, now)
     }
   }
 

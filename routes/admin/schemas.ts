@@ -38,6 +38,20 @@ export const appSchema = {
     failedWakes: { type: 'integer', nullable: true, description: 'Consecutive failed wakes' },
     nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' },
     pinnedUntil: { type: 'string', format: 'date-time', nullable: true, description: 'Kept awake until then, whatever its idleness (POST /apps/:name/pin)' },
+    schedule: {
+      type: 'object',
+      description: "The app's keep_awake windows and sleep_at, and where it stands now",
+      properties: {
+        timezone: { type: 'string' },
+        keepAwake: { type: 'array', items: { type: 'string' } },
+        prewarm: { type: 'boolean' },
+        sleepAt: { type: 'string', nullable: true },
+        keptAwakeUntil: { type: 'string', format: 'date-time', nullable: true },
+        nextSleepAt: { type: 'string', format: 'date-time', nullable: true },
+        summary: { type: 'string', description: 'kept awake until Fri 19:00; stopped at Fri 20:00 (Europe/Paris)' }
+      },
+      additionalProperties: false
+    },
     accounting: {
       type: 'object',
       description: 'Since Paastis first saw the app, from the event history (GET /savings has it per day)',
