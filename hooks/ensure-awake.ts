@@ -2,11 +2,13 @@
 // the waiting page, or an error). A running app costs two map lookups and no I/O; a sleeping one
 // is woken by the lifecycle, once for all waiters; the exchange is counted by lib/exchange.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { AppRecord } from '../lib/app-record'
 import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/errors'
 import { Exchanges } from '../lib/exchange'
 import type { AppRoute } from '../lib/host-router'
-import { STATUS_HEADER, waitingPage } from '../lib/waiting-page'
+import { ExpectedWakes } from '../lib/expected-wake'
+import { STATUS_HEADER, type WakeStatus } from '../lib/visitor-pages'
 
 export interface ProxyTarget {
   app: AppRecord
@@ -19,6 +21,8 @@ export interface ProxyTarget {
   end: () => void
   /** Set on the second try of a request whose app was found down (one retry, no more). */
   retried?: boolean
+  /** Proxied to the rule's `fallback` after a failed wake: its failures say nothing of the app. */
+  fallback?: boolean
 }
 
 declare module 'fastify' {
@@ -47,6 +51,9 @@ function isLoopback (address: string | undefined): boolean {
   return address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true
 }
 
+/** The wake failures a rule's `fallback` answers for. */
+const FALLBACK_CODES = new Set(['WAKE_FAILED', 'WAKE_TIMEOUT', 'WAKE_BACKOFF'])
+
 /** How long a request waits for the first listing of the apps after a start. */
 const DISCOVERY_WAIT_MS = 10_000
 
@@ -61,8 +68,9 @@ function singleHost (rawHeaders: string[]): boolean {
 }
 
 export function ensureAwake (fastify: FastifyInstance) {
-  const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler } = fastify
+  const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler, visitorPages, settings, accounting } = fastify
   const exchanges = new Exchanges(registry, clock, (app, waited) => { metrics.requests.count(app.name, waited) })
+  const expected = new ExpectedWakes(async () => await accounting.accounts(0, clock.now()))
   async function wake (route: AppRoute): Promise<void> {
     try {
       await lifecycle.wakeForRequest(route.record, route.policy.wake.waitForLinked === true)
@@ -89,7 +97,9 @@ export function ensureAwake (fastify: FastifyInstance) {
     const app = route.record
     if (request.headers[STATUS_HEADER] !== undefined) {
       // The waiting page asks how the wake goes: answered here, never proxied, never activity.
-      return reply.header('cache-control', 'no-store').send({ app: app.name, state: app.state, error: app.lastError ?? null })
+      // What went wrong is the operator's (events, logs); the visitor's page learns that it did.
+      const status: WakeStatus = { app: app.name, state: app.state, failed: app.state === 'failed', fallback: route.policy.wake.fallback ?? null }
+      return reply.header('cache-control', 'no-store').send(status)
     }
     const passive = isPassive(route, request)
     let wakeMs: number | undefined
@@ -99,13 +109,34 @@ export function ensureAwake (fastify: FastifyInstance) {
       if (passive) {
         throw new PaastisError('APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, 60)
       }
-      if ((route.policy.wake.strategy ?? config.WAKE_STRATEGY) === 'page' && isNavigation(request)) {
-        lifecycle.wake(app.name, 'request').catch(() => {}) // the page polls for the outcome
-        return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
-          .type('text/html; charset=utf-8').send(waitingPage(app.name))
-      }
+      const options = route.policy.wake
+      const page = (options.strategy ?? config.WAKE_STRATEGY) === 'page' && isNavigation(request)
       const waitedFrom = performance.now()
-      await wake(route)
+      const waking = wake(route)
+      try {
+        if (page) {
+          // Held for page_after first: an app that wakes quickly never shows the page.
+          const after = options.pageAfterMs ?? settings.waitingPageAfterMs
+          const timer = new AbortController()
+          const first = await Promise.race([waking.then(() => 'ready' as const), sleep(after, 'page' as const, { signal: timer.signal }).catch(() => 'ready' as const)])
+          timer.abort()
+          if (first === 'page') {
+            waking.catch(() => {}) // the page polls for the outcome
+            return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
+              .type('text/html; charset=utf-8').send(visitorPages.waiting(app.name, await expected.seconds(app.name)))
+          }
+        } else {
+          await waking
+        }
+      } catch (err) {
+        if (options.fallback === undefined || !(err instanceof PaastisError) || !FALLBACK_CODES.has(err.code)) throw err
+        // Browsers are sent to the fallback; other clients are proxied there only when the rule
+        // says so (an API's failover), else they get the error.
+        if (isNavigation(request)) return reply.code(307).header('location', options.fallback).header('cache-control', 'no-store').send()
+        if (options.fallbackProxy !== true) throw err
+        request.paastis = { app, upstream: options.fallback, passive: true, retried: true, fallback: true, end: exchanges.open(reply.raw, app, true, false) }
+        return
+      }
       wakeMs = Math.round(performance.now() - waitedFrom)
     }
     request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: exchanges.open(reply.raw, app, passive, wakeMs !== undefined) }

@@ -32,6 +32,9 @@ export const RULE_SCHEMA = mapping({
   ping,
   strategy: { enum: ['hold', 'page'], 'x-message': 'must be hold or page' },
   wake_timeout: duration,
+  page_after: duration,
+  fallback: { type: 'string', pattern: '^https?://[^\\s]+$', 'x-message': 'must be an http(s) URL' },
+  fallback_proxy: flag,
   wait_for_linked: flag,
   ignore_user_agents: list(text),
   cost_per_hour: { type: 'number', minimum: 0, 'x-message': 'must be a number ≥ 0: what the app costs per hour running' },
@@ -115,6 +118,10 @@ function toWakeOptions (value: Fields, at: At, fail: Fail): WakeOptions {
   if (value.strategy !== undefined) wake.strategy = value.strategy as 'hold' | 'page'
   const timeout = asDuration(value.wake_timeout)
   if (timeout !== undefined) wake.wakeTimeoutMs = timeout
+  const pageAfter = asDuration(value.page_after)
+  if (pageAfter !== undefined) wake.pageAfterMs = pageAfter
+  if (typeof value.fallback === 'string') wake.fallback = value.fallback
+  if (value.fallback_proxy !== undefined) wake.fallbackProxy = value.fallback_proxy as boolean
   if (value.wait_for_linked !== undefined) wake.waitForLinked = value.wait_for_linked as boolean
   if (value.ignore_user_agents !== undefined) {
     wake.ignoreUserAgents = ((value.ignore_user_agents ?? []) as Json[])

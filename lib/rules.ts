@@ -11,6 +11,12 @@ export interface WakeOptions {
   ping?: ProbeSpec
   strategy?: WakeStrategy
   wakeTimeoutMs?: number
+  /** Browsers are held this long before getting the waiting page: quick wakes never show it. */
+  pageAfterMs?: number
+  /** Where a request goes when its wake fails or times out: redirected, or proxied with fallbackProxy. */
+  fallback?: string
+  /** Requests other than browser navigations are proxied to `fallback` instead of redirected. */
+  fallbackProxy?: boolean
   waitForLinked?: boolean
   /** Requests from these user agents (monitors, bots) never wake the app nor count as activity. */
   ignoreUserAgents?: RegExp[]

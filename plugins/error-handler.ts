@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { ErrorCode } from '../lib/error-codes'
 import { PaastisError } from '../lib/errors'
-import { escapeHtml } from '../lib/html'
+import type { VisitorPages } from '../lib/visitor-pages'
 
 /** The status of each code, in one place (sablier's problemdetail, supabase/storage's renderer). */
 const STATUS: Record<ErrorCode, number> = {
@@ -57,7 +57,7 @@ declare module 'fastify' {
 }
 
 /** One error handler: JSON {statusCode, code, error, message}; browsers on a proxied vhost get HTML. */
-export function renderError (err: FastifyError | PaastisError, request: FastifyRequest, reply: FastifyReply): void {
+export function renderError (err: FastifyError | PaastisError, request: FastifyRequest, reply: FastifyReply, pages: VisitorPages): void {
   let body: ErrorBody
   if (err instanceof PaastisError) {
     body = errorBody(err.code, err.message)
@@ -77,7 +77,7 @@ export function renderError (err: FastifyError | PaastisError, request: FastifyR
   // keep the connection busy for ever: close it once the answer is sent.
   if (request.raw.complete === false) reply.header('connection', 'close')
   if (request.routeOptions.config?.proxied === true && request.headers.accept?.includes('text/html') === true) {
-    reply.code(body.statusCode).type('text/html; charset=utf-8').send(errorPage(body))
+    reply.code(body.statusCode).type('text/html; charset=utf-8').send(pages.error(body.statusCode, body.code))
     return
   }
   reply.code(body.statusCode).send(body)
@@ -92,15 +92,10 @@ function describeValidation (err: FastifyError): string {
   }).join('; ')
 }
 
-function errorPage (body: ErrorBody): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${body.statusCode} ${escapeHtml(body.error)}</title>` +
-    '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{color:#666}</style></head>' +
-    `<body><h1>${body.statusCode} ${escapeHtml(body.error)}</h1><p>${escapeHtml(body.message)}</p><p><code>${escapeHtml(body.code)}</code> · Paastis</p></body></html>\n`
-}
-
 export default fp(async function errorHandler (fastify: FastifyInstance) {
-  fastify.setErrorHandler(renderError)
+  const { visitorPages } = fastify
+  fastify.setErrorHandler((err: FastifyError | PaastisError, request, reply) => { renderError(err, request, reply, visitorPages) })
   fastify.setNotFoundHandler((request, reply) => {
-    renderError(new PaastisError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`), request, reply)
+    renderError(new PaastisError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`), request, reply, visitorPages)
   })
-}, { name: 'error-handler' })
+}, { name: 'error-handler', dependencies: ['visitor-pages'] })

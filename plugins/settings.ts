@@ -32,6 +32,7 @@ export interface Settings {
   /** Where events are kept: EVENTS_STORE_TYPE, or redis with a Redis registry. */
   eventsStore: 'memory' | 'redis' | 'postgres'
   eventsRetentionMs: number
+  waitingPageAfterMs: number
   maxConnections: number
   /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
   trustPeer: TrustPeer
@@ -49,7 +50,7 @@ declare module 'fastify' {
 type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' |
   'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' | 'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' |
   'PROXY_BODY_TIMEOUT' | 'PROXY_KEEP_ALIVE_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL' | 'PROVIDER_REQUEST_TIMEOUT' | 'PROVIDER_POLL_INTERVAL' |
-  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION'
+  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER'
 
 function duration (env: Env, name: DurationName): number {
   try {
@@ -95,6 +96,7 @@ export default fp(async function settings (fastify: FastifyInstance) {
     redisSyncIntervalMs: duration(env, 'REGISTRY_REDIS_SYNC_INTERVAL'),
     eventsStore: env.EVENTS_STORE_TYPE ?? (env.REGISTRY_TYPE === 'redis' ? 'redis' : 'memory'),
     eventsRetentionMs: duration(env, 'EVENTS_RETENTION'),
+    waitingPageAfterMs: duration(env, 'WAITING_PAGE_AFTER'),
     maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
     trustPeer: trustProxy(env.TRUST_PROXY),
     adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,

@@ -64,7 +64,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
       retryAfterCheck(request, reply, target.app.name, err).catch((error: Error) => { reply.send(error) })
       return
     }
-    if (err.failure === 'upstream_refused') void fastify.lifecycle.suspect(target.app.name)
+    if (err.failure === 'upstream_refused' && target.fallback !== true) void fastify.lifecycle.suspect(target.app.name)
     const error = errorFor(target.app.name, err)
     if (headersSent || error === undefined || reply.raw.destroyed) {
       // A response cut off mid-way stays an aborted response, never a short 200.

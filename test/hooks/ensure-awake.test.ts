@@ -1,10 +1,8 @@
-// The wake-up experience: readiness probes, aliases, ignored agents, the waiting page,
+// The wake-up experience: readiness probes, aliases, ignored agents,
 // backpressure, websockets, and stops that never cut a request.
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import t from 'tap'
-import { request } from 'undici'
 import WebSocket from 'ws'
 import { appsYaml, build, eventually, freePort, ManualClock, startsIn } from '../helper'
 
@@ -166,52 +164,4 @@ t.test('websockets: proxied through the wake path, an open one keeps the app awa
   t.ok(await eventually(() => server.registry.inflightCount('chat') === 0), 'closed')
   clock.advance(2 * MINUTE)
   t.same((await server.reconciler.tick()).stopped, ['chat'], 'after it closes, stopped at the next due check')
-})
-
-const CHROMIUM = '/usr/bin/chromium'
-
-t.test('page strategy: a browser gets the waiting page and ends on the app\'s page; curl is held', async (t) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`)
-  const [a, b] = [await freePort(), await freePort()]
-  const server = await build(t, {
-    yaml: appsYaml([{ name: 'browsed', port: a, env: { READY_DELAY_MS: '1500' } }, { name: 'curled', port: b, env: { READY_DELAY_MS: '500' } }]),
-    env: { WAKE_STRATEGY: 'page' }
-  })
-  await server.listen({ port: 0, host: '127.0.0.1' })
-  const { port } = server.server.address() as AddressInfo
-
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP *.localhost 127.0.0.1`]
-  })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
-  const first = await page.goto(`http://browsed.localhost:${port}/page`)
-  t.equal(first?.status(), 503, 'the first answer is the waiting page')
-  t.match(await page.title(), /Waking browsed/)
-  await page.waitForSelector('#own', { timeout: 15_000 })
-  t.equal(await page.textContent('#own'), "The app's own page", 'the page reloaded onto the app')
-  t.equal(server.registry.get('browsed')?.state, 'running')
-
-  const held = await request(`http://127.0.0.1:${port}/`, { headers: { host: 'curled.localhost', accept: '*/*', 'user-agent': 'curl/8' } })
-  t.equal(held.statusCode, 200, 'a curl-like request is held, not given the page')
-  t.equal((await held.body.json() as { app: string }).app, 'curled')
-
-  const post = await server.inject({ method: 'POST', url: '/', headers: { host: 'browsed.localhost', accept: 'text/html' } })
-  t.equal(post.statusCode, 200, 'never a page for a POST')
-})
-
-t.test('page strategy shows the error when the wake fails', async (t) => {
-  const port = await freePort()
-  const server = await build(t, { yaml: appsYaml([{ name: 'doomed', port, env: { CRASH_ON_START: '1' } }]), env: { WAKE_STRATEGY: 'page' } })
-  const page = await server.inject({ url: '/', headers: { host: 'doomed.example.com', accept: 'text/html', 'sec-fetch-mode': 'navigate' } })
-  t.equal(page.statusCode, 503)
-  t.match(page.body, /Waking <code>doomed<\/code>/)
-  t.ok(await eventually(() => server.registry.get('doomed')?.state === 'failed'))
-  const status = await server.inject({ url: '/', headers: { host: 'doomed.example.com', 'x-paastis-status': '1' } })
-  t.match(status.json(), { app: 'doomed', state: 'failed', error: /exited with code 1/ })
-  const api = await server.inject({ url: '/', headers: { host: 'doomed.example.com', accept: 'application/json' } })
-  t.equal(api.json().code, 'WAKE_BACKOFF', 'an API call gets no page: within the failure backoff, a quick 503')
 })
