@@ -51,7 +51,7 @@ t.test('1. a wake that times out stops what it started; the app is never running
 
 t.test('2. an app that dies after it was ready: browsers wait on the page for a fresh wake', async (t) => {
   const port = await freePort()
-  const server = await build(t, { listen: true, yaml: appsYaml([{ name: 'web', port, env: { READY_DELAY_MS: '300' } }]), env: { WAKE_STRATEGY: 'page' } })
+  const server = await build(t, { listen: true, yaml: appsYaml([{ name: 'web', port, env: { READY_DELAY_MS: '300' } }]), env: { WAKE_STRATEGY: 'page', WAITING_PAGE_AFTER: '0s' } })
   await server.lifecycle.wake('web', 'test')
   await server.provider.stop(server.registry.get('web')!) // a crash, an OOM kill, a deploy
   const page = await request(`http://127.0.0.1:${portOf(server)}/`, { headers: { host: 'web.example.com', accept: 'text/html' } })
