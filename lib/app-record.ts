@@ -10,6 +10,8 @@ export interface AppRecord {
   /** The app's name at its provider. */
   name: string
   provider: string
+  /** The app's name at its provider, when its key differs (a provider's `app_prefix` or `domain`). */
+  appName?: string
   /** The provider's own id of the app, when it differs from the name (Clever Cloud). */
   providerId?: string
   /** The account or organisation that owns the app (Clever Cloud). */

@@ -9,7 +9,7 @@ export const EVENT_TYPES = [
   'discovered', 'forgotten', 'started_outside', 'stopped_outside', 'failed_outside', 'unreachable',
   'starting', 'started', 'start_failed',
   'stopping', 'stopped', 'stop_failed', 'stop_vetoed', 'stop_cancelled',
-  'hook_failed', 'pinned', 'unpinned'
+  'hook_failed', 'pinned', 'unpinned', 'conflict'
 ] as const
 export type EventType = typeof EVENT_TYPES[number]
 
@@ -26,6 +26,8 @@ export interface PaastisEvent {
   timings?: { providerMs: number, readyMs: number }
   /** The app's state when it was discovered. */
   state?: AppState
+  /** The provider of the app, by its name (several providers: `providers:` in paastis.yml). */
+  provider?: string
 }
 
 /** An event as a store returns it: with the store's own id, the cursor of `/events` pages. */
@@ -61,6 +63,8 @@ export interface EventStore {
 
 export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
   private readonly local: MemoryEvents
+  /** Which provider an app is of: every event then names it. */
+  providerOf: ((app: string) => string | undefined) | undefined
 
   /** `store` undefined: events live in this replica's memory only. */
   constructor (capacity = 1000, private readonly now: () => number = Date.now, readonly store?: EventStore) {
@@ -69,7 +73,8 @@ export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
   }
 
   record (event: Omit<PaastisEvent, 'at'>): PaastisEvent {
-    const full: PaastisEvent = { at: new Date(this.now()).toISOString(), ...event }
+    const provider = event.provider ?? this.providerOf?.(event.app)
+    const full: PaastisEvent = { at: new Date(this.now()).toISOString(), ...event, ...(provider === undefined ? {} : { provider }) }
     this.local.add(full)
     this.emit('event', full)
     // A store that does not answer buffers (event-buffer.ts): the caller never waits for it.

@@ -33,6 +33,8 @@ export class HostRouter {
   constructor (
     private readonly registry: Registry,
     private readonly rules: Rules,
+    /** Providers with a `domain`: `<app>.<domain>` is their app, keyed `<app>@<provider>`. */
+    private readonly domains: ReadonlyArray<{ domain: string, provider: string }> = [],
     private readonly maxCached = 10_000
   ) {
     this.exact = rules.exactHosts()
@@ -62,13 +64,14 @@ export class HostRouter {
     if (match === null) return BAD_HOST
     const hostname = (match[1] + match[2]).toLowerCase()
     const exact = this.exact.get(hostname)
-    const key = exact?.app ?? match[1].toLowerCase()
+    const own = exact === undefined ? this.ownDomain(hostname) : undefined
+    const key = exact?.app ?? own ?? match[1].toLowerCase()
     if (this.unknownVersion !== this.registry.namesVersion) {
       this.unknown.clear()
       this.unknownVersion = this.registry.namesVersion
     }
     if (this.unknown.has(key)) return { kind: 'unknown', key }
-    const record = this.registry.get(exact?.app ?? this.rules.nameFor(key))
+    const record = this.registry.get(exact?.app ?? own ?? this.rules.nameFor(key))
     if (record === undefined) {
       if (this.unknown.size >= this.maxCached) this.unknown.clear()
       this.unknown.add(key)
@@ -78,5 +81,15 @@ export class HostRouter {
     if (this.cache.size >= this.maxCached) this.cache.clear()
     this.cache.set(host, route)
     return route
+  }
+
+  /** `api.team-a.example.com` with team-a's domain `team-a.example.com` → `api@team-a`. */
+  private ownDomain (hostname: string): string | undefined {
+    for (const { domain, provider } of this.domains) {
+      if (hostname.length <= domain.length + 1 || !hostname.endsWith(`.${domain}`)) continue
+      const label = hostname.slice(0, -domain.length - 1)
+      if (!label.includes('.')) return `${label}@${provider}`
+    }
+    return undefined
   }
 }

@@ -283,7 +283,7 @@ export class Lifecycle {
     const name = record.name
     delete record.lastError
     await this.transition(record, 'starting', { type: 'starting', cause })
-    log.info({ app: name, cause }, 'waking app')
+    log.info({ app: name, provider: record.provider, cause }, 'waking app')
     await hooks.run('before-start', record)
     for (const linked of record.linkedApps) this.wakeLinked(linked, name)
 
@@ -323,7 +323,7 @@ export class Lifecycle {
     record.lastActivityAt = this.options.clock.now()
     const result = { totalMs, providerMs: Math.round(providerMs), readyMs: Math.round(readyMs) }
     await this.transition(record, 'running', { type: 'started', cause, durationMs: totalMs, timings: result })
-    log.info({ app: name, cause, ...result }, 'app woke up')
+    log.info({ app: name, provider: record.provider, cause, ...result }, 'app woke up')
     void hooks.run('after-start', record)
     return result
   }
@@ -432,7 +432,7 @@ export class Lifecycle {
     }
     const durationMs = Math.round(performance.now() - begin)
     await this.transition(record, 'stopped', { type: 'stopped', cause, durationMs })
-    log.info({ app: name, cause, durationMs }, 'app stopped')
+    log.info({ app: name, provider: record.provider, cause, durationMs }, 'app stopped')
     void hooks.run('after-stop', record)
     return { stopped: true }
   }

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { COMMAND_APP_SCHEMA, toCommandApp, type CommandAppSpec } from './command-app'
 import { list, type At, type Json } from './file-schema'
+import { PROVIDER_SCHEMA, toProviderEntry, type ProviderEntry } from './provider-entry'
 import { RULE_SCHEMA, toRule } from './rules-schema'
 import type { Rule } from './rules'
 
@@ -18,6 +19,8 @@ export interface PaastisFile {
   path: string
   rules: Rule[]
   apps: CommandAppSpec[]
+  /** Several providers at once; empty: the one PROVIDER_NAME names. */
+  providers: ProviderEntry[]
   warnings: string[]
 }
 
@@ -34,9 +37,9 @@ const MAX_ALIAS_COUNT = 100
 
 const FILE_SCHEMA = {
   type: ['object', 'null'],
-  properties: { rules: list(RULE_SCHEMA), apps: list(COMMAND_APP_SCHEMA) },
+  properties: { rules: list(RULE_SCHEMA), apps: list(COMMAND_APP_SCHEMA), providers: list(PROVIDER_SCHEMA) },
   additionalProperties: false,
-  'x-message': 'the file must be a mapping with `rules` and/or `apps`'
+  'x-message': 'the file must be a mapping with `rules`, `apps` and/or `providers`'
 }
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false })
@@ -74,7 +77,8 @@ function reasonOf (error: ErrorObject): { at: At, reason: string } {
   return { at, reason: error.message ?? 'is invalid' }
 }
 
-export function parsePaastisFile (text: string, file: string): PaastisFile {
+/** `env`: where the `${VAR}` of `providers:` are read. */
+export function parsePaastisFile (text: string, file: string, env: Record<string, string | undefined> = {}): PaastisFile {
   if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw tooLarge(file, Buffer.byteLength(text))
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true })
@@ -93,7 +97,7 @@ export function parsePaastisFile (text: string, file: string): PaastisFile {
   } catch (err) {
     throw new ConfigFileError(file, undefined, `refused: ${(err as Error).message} (at most ${MAX_ALIAS_COUNT} alias uses)`)
   }
-  if (top === null || top === undefined) return { path: file, rules: [], apps: [], warnings: [] }
+  if (top === null || top === undefined) return { path: file, rules: [], apps: [], providers: [], warnings: [] }
   if (!isMap(doc.contents)) fail([], FILE_SCHEMA['x-message'])
   const warnings: Array<{ at: At, text: string }> = []
   if (validateFile(top) !== true) {
@@ -109,7 +113,7 @@ export function parsePaastisFile (text: string, file: string): PaastisFile {
       fail(at, reason)
     }
   }
-  const root = top as { rules?: Json[] | null, apps?: Json[] | null }
+  const root = top as { rules?: Json[] | null, apps?: Json[] | null, providers?: Json[] | null }
   const rules: Rule[] = (root.rules ?? []).map((raw, i) => toRule(raw as Record<string, Json>, ['rules', i], fail))
   const seen = new Set<string>()
   const baseDir = path.dirname(path.resolve(file))
@@ -119,16 +123,25 @@ export function parsePaastisFile (text: string, file: string): PaastisFile {
     seen.add(app.name)
     return app
   })
+  const names = new Set<string>()
+  const providers = (root.providers ?? []).map((raw, i) => {
+    const entry = toProviderEntry(raw as Record<string, Json>, ['providers', i], fail, env)
+    if (names.has(entry.name)) fail(['providers', i, 'name'], `"${entry.name}" is used twice: every provider needs its own name`)
+    names.add(entry.name)
+    return entry
+  })
+  const commands = providers.filter((entry) => entry.type === 'command')
+  if (commands.length > 1) fail(['providers'], 'at most one provider of type command: its apps are the one `apps:` list')
   // Unknown keys of the top first, then deeper ones, each in the order of the file.
   warnings.sort((a, b) => a.at.length - b.at.length)
-  return { path: file, rules, apps, warnings: warnings.map((warning) => warning.text) }
+  return { path: file, rules, apps, providers, warnings: warnings.map((warning) => warning.text) }
 }
 
 const tooLarge = (file: string, size: number): ConfigFileError =>
   new ConfigFileError(file, undefined, `is ${size} bytes: larger than the ${MAX_FILE_BYTES} bytes a paastis.yml may have`)
 
 /** Reads the file; a missing file is an empty configuration unless it was asked for explicitly. */
-export async function loadPaastisFile (file: string, required: boolean): Promise<PaastisFile> {
+export async function loadPaastisFile (file: string, required: boolean, env: Record<string, string | undefined> = process.env): Promise<PaastisFile> {
   let text: string
   try {
     // The size is checked before anything is read: a huge file costs nothing.
@@ -138,11 +151,11 @@ export async function loadPaastisFile (file: string, required: boolean): Promise
   } catch (err) {
     if (err instanceof ConfigFileError) throw err
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) {
-      return { path: file, rules: [], apps: [], warnings: [] }
+      return { path: file, rules: [], apps: [], providers: [], warnings: [] }
     }
     throw new ConfigFileError(file, undefined, `cannot be read: ${(err as Error).message}`)
   }
-  const parsed = parsePaastisFile(text, file)
+  const parsed = parsePaastisFile(text, file, env)
   // A missing folder would fail every wake with "spawn /bin/sh ENOENT": say it now.
   for (const [i, app] of parsed.apps.entries()) {
     const folder = await stat(app.cwd).catch(() => undefined)

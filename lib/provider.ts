@@ -8,6 +8,9 @@ export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'f
 
 export interface ProviderApp {
   name: string
+  /** Set by a ProviderSet: the member that lists the app, and its name there when it differs. */
+  provider?: string
+  appName?: string
   providerId?: string
   owner?: string
   state: ProviderState
@@ -34,6 +37,10 @@ export interface Provider {
   failure?(app: AppRecord): string | undefined
   /** For operators only (events, admin API, log; never a visitor): what the app said last. */
   diagnose?(app: AppRecord): string | undefined
+  /** Whether the last listing could not see this app's provider (its apps are then kept as they are). */
+  unlisted?(app: AppRecord): boolean
+  /** App keys that several providers serve without a distinction, and which providers. */
+  conflicts?(): ReadonlyMap<string, readonly string[]>
   /** Releases what the provider holds (connections, processes it spawned). */
   close(): Promise<void>
 }

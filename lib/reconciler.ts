@@ -57,6 +57,8 @@ export class Reconciler {
   suspectListing: string | undefined
   private suspectSince = 0
   private listedOnce = false
+  /** Conflicts already reported: each is told once, while it lasts. */
+  private readonly reportedConflicts = new Set<string>()
   /** The previous tick: prewarms and sleep_at fire for the instants in between. */
   private lastTickAt: number
   private readonly firstListing: { promise: Promise<void>, resolve: () => void }
@@ -157,10 +159,12 @@ export class Reconciler {
   /** A record for an app seen for the first time, shaped by the rules matching its name. */
   newRecord (app: ProviderApp): AppRecord {
     const { rules, clock, defaultMaxIdleTimeMs, ignoredApps } = this.options
-    const resolution = rules.policyFor(app.name)
+    const provider = app.provider ?? this.options.provider.name
+    const resolution = rules.policyFor(app.name, provider)
     return {
       name: app.name,
-      provider: this.options.provider.name,
+      provider,
+      appName: app.appName,
       providerId: app.providerId,
       owner: app.owner,
       region: app.region,
@@ -187,7 +191,9 @@ export class Reconciler {
     }
     const seen = new Set(apps.map((app) => app.name))
     let discovered = 0
-    const missing = registry.list().filter((record) => !seen.has(record.name) && !lifecycle.isBusy(record.name))
+    this.reportConflicts()
+    // A provider that did not answer this time lost none of its apps.
+    const missing = registry.list().filter((record) => !seen.has(record.name) && !lifecycle.isBusy(record.name) && provider.unlisted?.(record) !== true)
     const forget = this.believe(missing.length, registry.size)
     for (const app of apps) {
       const record = registry.get(app.name)
@@ -208,6 +214,19 @@ export class Reconciler {
       forgotten++
     }
     return { discovered, forgotten }
+  }
+
+  /** An app key two providers serve without a distinction: told once (log, event, /readyz). */
+  private reportConflicts (): void {
+    const conflicts = this.options.provider.conflicts?.() ?? new Map<string, readonly string[]>()
+    for (const [key, providers] of conflicts) {
+      if (this.reportedConflicts.has(key)) continue
+      this.reportedConflicts.add(key)
+      const message = conflictMessage(key, providers)
+      this.options.log.warn({ app: key, providers }, message)
+      this.options.events.record({ app: key, type: 'conflict', cause: 'scheduler', message, provider: providers.join(', ') })
+    }
+    for (const key of this.reportedConflicts) if (!conflicts.has(key)) this.reportedConflicts.delete(key)
   }
 
   /** Whether a listing that lost `missing` of `known` apps may be believed now. */
@@ -257,4 +276,9 @@ export class Reconciler {
     await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker))
     return stopped
   }
+}
+
+/** What operators read of a conflict, in the log, the event and /readyz. */
+export function conflictMessage (key: string, providers: readonly string[]): string {
+  return `"${key}" is served by ${providers.join(' and ')}: no Host can tell them apart, so neither is woken; give one of these providers an app_prefix or a domain`
 }

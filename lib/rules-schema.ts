@@ -18,6 +18,7 @@ const ping = mapping({
 
 export const RULE_SCHEMA = mapping({
   pattern: text,
+  provider: { ...text, pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', 'x-message': 'must name a provider of `providers:`' },
   app_name: text,
   app_max_idle_time: {
     type: ['string', 'number', 'null'], pattern: DURATION_PATTERN, 'x-message': 'must be minutes (15) or a duration (30s, 15m, 2h, 1d) or never'
@@ -42,7 +43,7 @@ export const RULE_SCHEMA = mapping({
   timezone: text,
   prewarm: flag,
   sleep_at: text
-}, { required: ['pattern'] })
+})
 
 /** Every key a rule may have (the README and the sample show each). */
 export const RULE_KEYS = new Set(Object.keys(RULE_SCHEMA.properties))
@@ -51,8 +52,12 @@ type Fields = Record<string, Json>
 
 /** A rule checked by RULE_SCHEMA, made a Rule: patterns compiled and checked, durations in ms. */
 export function toRule (value: Fields, at: At, fail: Fail): Rule {
-  const pattern = String(value.pattern)
+  const provider = asText(value.provider)
+  // A rule for every app of one provider needs no pattern.
+  if (value.pattern === undefined && provider === undefined) fail([...at, 'pattern'], 'is required (or `provider`)')
+  const pattern = asText(value.pattern) ?? ''
   const rule: Rule = { pattern, regex: compilePattern(pattern, [...at, 'pattern'], fail), wake: toWakeOptions(value, at, fail) }
+  if (provider !== undefined) rule.provider = provider
   const appName = asText(value.app_name)
   if (appName !== undefined) rule.appName = appName
   if (value.app_max_idle_time !== undefined && value.app_max_idle_time !== null) rule.maxIdleTimeMs = parseDuration(String(value.app_max_idle_time))

@@ -31,6 +31,8 @@ export interface HostAlias {
 export interface Rule {
   pattern: string
   regex: RegExp
+  /** Only the apps of this provider (`providers:` in paastis.yml). */
+  provider?: string
   appName?: string
   maxIdleTimeMs?: number | null
   linkedApps?: string[]
@@ -126,16 +128,21 @@ export class Rules {
     return name
   }
 
+  /** Which provider an app is of (the registry knows): rules with `provider:` need it. */
+  providerOf: (name: string) => string | undefined = () => undefined
+
   /** The policy of the app `name`: each key set by the last rule that applies to it. */
-  policyFor (name: string): Resolution {
-    const cached = this.policies.get(name)
+  policyFor (name: string, provider = this.providerOf(name)): Resolution {
+    const cacheKey = provider === undefined ? name : `${provider}\u0000${name}`
+    const cached = this.policies.get(cacheKey)
     if (cached !== undefined) return cached
     const resolution: Resolution = { name, linkedApps: [], ignore: false, rules: [], wake: {} }
     const times: Pick<Rule, 'keepAwake' | 'timezone' | 'prewarm' | 'sleepAt'> = {}
     this.rules.forEach((rule, i) => {
+      if (rule.provider !== undefined && rule.provider !== provider) return
       const groups = this.matchers[i](name)
       if (groups === null) return
-      resolution.rules.push(rule.pattern)
+      resolution.rules.push(rule.pattern === '' ? `provider: ${rule.provider ?? ''}` : rule.pattern)
       if (rule.maxIdleTimeMs !== undefined) resolution.maxIdleTimeMs = rule.maxIdleTimeMs
       if (rule.linkedApps !== undefined) {
         // A group the app's name does not give cannot name a linked app.
@@ -161,7 +168,7 @@ export class Rules {
       }
     }
     // Only names of apps the provider lists are asked for: bounded by the registry.
-    this.policies.set(name, resolution)
+    this.policies.set(cacheKey, resolution)
     return resolution
   }
 

@@ -10,5 +10,6 @@ declare module 'fastify' {
 }
 
 export default fp(async function hostRouter (fastify: FastifyInstance) {
-  fastify.decorate('hostRouter', new HostRouter(fastify.registry, fastify.rules))
-}, { name: 'host-router', dependencies: ['registry', 'rules'] })
+  const domains = fastify.settings.file.providers.flatMap((entry) => entry.domain === undefined || entry.appPrefix !== undefined ? [] : [{ domain: entry.domain, provider: entry.name }])
+  fastify.decorate('hostRouter', new HostRouter(fastify.registry, fastify.rules, domains))
+}, { name: 'host-router', dependencies: ['registry', 'rules', 'settings'] })

@@ -34,7 +34,7 @@ export default fp(async function metrics (fastify: FastifyInstance) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'paastis_process_' })
   const requests = new RequestCounters()
-  const { registry: apps, provider, events } = fastify
+  const { registry: apps, events } = fastify
 
   new Gauge({
     name: 'paastis_apps',
@@ -93,7 +93,9 @@ export default fp(async function metrics (fastify: FastifyInstance) {
       registers: [registry],
       collect () {
         this.reset()
-        for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: provider.name, operation }, provider.counts[operation][field])
+        for (const member of fastify.providers) {
+          for (const operation of PROVIDER_OPERATIONS) this.inc({ provider: member.name, operation }, member.provider.counts[operation][field])
+        }
       }
     })
   }
@@ -116,14 +118,14 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     new Counter({
       name,
       help,
-      labelNames: ['app'],
+      labelNames: ['app', 'provider'],
       registers: [registry],
       async collect () {
         const known = await accounts()
         this.reset()
         for (const app of apps.list()) {
           const account = known.get(app.name)
-          this.inc({ app: app.name }, account === undefined ? 0 : value(account))
+          this.inc({ app: app.name, provider: app.provider }, account === undefined ? 0 : value(account))
         }
       }
     })

@@ -33,6 +33,9 @@ export default fp(async function reconciler (fastify: FastifyInstance, opts: App
     suspectChecks: fastify.config.DISCOVERY_SUSPECT_CHECKS
   })
   fastify.decorate('reconciler', reconciler)
+  // Rules with `provider:` and every event need the provider of an app: the registry knows it.
+  fastify.rules.providerOf = (name) => fastify.registry.get(name)?.provider
+  fastify.events.providerOf = (name) => fastify.registry.get(name)?.provider
 
   const task = new AsyncTask('start-and-stop-check', async () => {
     const report = await reconciler.tick()

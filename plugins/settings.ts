@@ -9,6 +9,7 @@ import { defaultMaxConnections } from '../lib/connection-limit'
 import { parseDuration, parseFiniteDuration } from '../lib/duration'
 import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
 import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
+import type { AppOptions } from '../lib/app-options'
 
 export interface Settings {
   defaultMaxIdleTimeMs: number | null
@@ -68,11 +69,12 @@ function trustProxy (value: string): TrustPeer {
   }
 }
 
-export default fp(async function settings (fastify: FastifyInstance) {
+export default fp(async function settings (fastify: FastifyInstance, opts: AppOptions) {
   const env = fastify.config
   // The default file may be missing (no rules); a file asked for by name must be there.
   const defaultFile = envSchema.properties.PAASTIS_CONFIG_FILE.default
-  const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE, env.PAASTIS_CONFIG_FILE !== defaultFile)
+  // `${VAR}` in `providers:` reads the environment Paastis was given (process.env holds .env).
+  const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE, env.PAASTIS_CONFIG_FILE !== defaultFile, opts.env ?? process.env)
   for (const warning of file.warnings) fastify.log.warn(warning)
 
   fastify.decorate('settings', {

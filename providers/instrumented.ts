@@ -15,10 +15,11 @@ export class InstrumentedProvider implements Provider {
     stop: { calls: 0, errors: 0 }
   }
 
-  constructor (readonly inner: Provider) {}
+  /** `name`: the provider's name in `providers:`, when it has one. */
+  constructor (readonly inner: Provider, private readonly ownName?: string) {}
 
   get name (): string {
-    return this.inner.name
+    return this.ownName ?? this.inner.name
   }
 
   list (): Promise<ProviderApp[]> {
@@ -39,6 +40,14 @@ export class InstrumentedProvider implements Provider {
 
   diagnose (app: AppRecord): string | undefined {
     return this.inner.diagnose?.(app)
+  }
+
+  unlisted (app: AppRecord): boolean {
+    return this.inner.unlisted?.(app) ?? false
+  }
+
+  conflicts (): ReadonlyMap<string, readonly string[]> {
+    return this.inner.conflicts?.() ?? new Map()
   }
 
   close (): Promise<void> {

@@ -153,11 +153,16 @@ export class ScalingoProvider implements Provider {
     const containers = Object.entries(formation).map(([type, amount]) => ({ name: type, amount }))
     const { pollIntervalMs, operationTimeoutMs } = this.options
     const timeout = (): ProviderError => new ProviderError(this.name, operation, name, `the scale operation did not finish within ${operationTimeoutMs} ms`)
+    let refusedWhileIdle = 0
     const response = await pollUntil(async () => {
       try {
         return await this.api.call<unknown>({ method: 'POST', url: `${api}/v1/apps/${encodeURIComponent(name)}/scale`, operation, app: name, body: { containers } })
       } catch (err) {
-        if (err instanceof ApiError && MAYBE_BUSY.has(err.status) && await this.operationRunning(api, name, operation)) return undefined
+        if (!(err instanceof ApiError) || !MAYBE_BUSY.has(err.status)) throw err
+        if (await this.operationRunning(api, name, operation)) return undefined
+        // The operation that refused it may have ended between the refusal and the status read:
+        // one more try tells; refused again with nothing running, the refusal is the answer.
+        if (refusedWhileIdle++ === 0) return undefined
         throw err
       }
     }, pollIntervalMs, operationTimeoutMs, timeout)

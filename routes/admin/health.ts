@@ -1,5 +1,7 @@
 // Health endpoints for containers and PaaS health checks: no token needed.
 import type { FastifyInstance } from 'fastify'
+import { ProviderSet } from '../../lib/provider-set'
+import { conflictMessage } from '../../lib/reconciler'
 
 const healthSchema = {
   type: 'object',
@@ -32,6 +34,13 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
           : `${fastify.provider.name} has not listed the apps yet: hosts of apps not yet known get 503 DISCOVERY_PENDING`
     }
     if (reconciler.suspectListing !== undefined) checks.discovery = reconciler.suspectListing
+    // Several providers: one that does not answer, or two that serve one name, is told here.
+    const set = fastify.provider.inner
+    if (set instanceof ProviderSet) {
+      if (set.failures.size > 0) checks.providers = [...set.failures].map(([name, message]) => `${name} did not answer at the last check (${message}): its apps are kept as they were`).join('; ')
+      const conflicts = set.conflicts()
+      if (conflicts.size > 0) checks.conflicts = [...conflicts].map(([key, providers]) => conflictMessage(key, providers)).join('; ')
+    }
     let redisOk = true
     if (fastify.registrySync !== undefined) {
       redisOk = fastify.redis.status === 'ready' && !fastify.registrySync.degraded

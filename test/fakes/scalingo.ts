@@ -36,12 +36,13 @@ export class FakeScalingo extends FakeApi {
   operationsPerMinute = 60
   private nextId = 1
 
-  constructor (readonly regions: string[] = ['osc-fr1', 'osc-secnum-fr1']) {
+  /** `apiToken`: the account's token (two fakes, two accounts). */
+  constructor (readonly regions: string[] = ['osc-fr1', 'osc-secnum-fr1'], readonly apiToken = SCALINGO_TOKEN) {
     super()
     const s = this.server
 
     s.post('/v1/tokens/exchange', async (request, reply) => {
-      const expected = `Basic ${Buffer.from(`:${SCALINGO_TOKEN}`).toString('base64')}`
+      const expected = `Basic ${Buffer.from(`:${this.apiToken}`).toString('base64')}`
       if (request.headers.authorization !== expected) return reply.code(401).send({ error: 'invalid token' })
       const expiresAt = Date.now() + this.tokenTtlMs
       const token = jwt(expiresAt, this.nextId++)

@@ -11,7 +11,7 @@ const record = (name: string): AppRecord => appRecord(name, { provider: 'command
 t.test('first label, case-insensitive, port ignored; the cache is bounded and only holds known apps', async (t) => {
   const registry = new Registry(new MemoryStore())
   await registry.save(record('my-app'))
-  const router = new HostRouter(registry, new Rules(), 3)
+  const router = new HostRouter(registry, new Rules(), [], 3)
   for (const host of ['my-app.proxy.example.com', 'MY-APP.example.com:8443', 'my-app', 'my-app.example.com.']) {
     t.match(router.route(host), { kind: 'app', record: { name: 'my-app' } }, host)
   }

@@ -123,9 +123,13 @@ t.test('a scale refused for payment (402) or permission (403) fails at once with
   api.fail('POST', /\/scale$/, { status: 403, body: '{"error":"you are not allowed to scale this app"}' })
   await t.rejects(scalingo.stop(record('locked')), { message: 'scalingo stop locked: HTTP 403: you are not allowed to scale this app' })
   t.equal(api.scaleCalls(), 2)
-  api.fail('POST', /\/scale$/, { status: 400, body: '{"error":"bad request"}' })
+  api.fail('POST', /\/scale$/, { status: 400, body: '{"error":"bad request"}' }, 2)
   await t.rejects(scalingo.stop(record('locked')), { message: 'scalingo stop locked: HTTP 400: bad request' }, 'a 400 while no operation runs is not "busy"')
-  t.equal(api.scaleCalls(), 3)
+  t.equal(api.scaleCalls(), 4, 'tried once more (an operation may have ended just before the status was read), then failed')
+  // The race itself: refused by an operation that ended before the status was read.
+  api.fail('POST', /\/scale$/, { status: 400, body: '{"error":"an operation is already running on this app"}' })
+  t.same(await scalingo.stop(record('locked')), { web: 1 }, 'the second try goes through')
+  t.equal(api.scaleCalls(), 6)
 })
 
 t.test("the fake keeps Scalingo's limit on operations: past it, a scale is answered 429 and fails as rate limited", async (t) => {
