@@ -1,19 +1,17 @@
 // What an operator sees, for a scripted day (an injected clock): app `alpha` asleep 20 h, app
 // `beta` never. The same figures in /savings, /apps, /metrics, the CLI (a real `paastis`
 // process) and the dashboard (real headless Chromium), all against one real Paastis.
-import { existsSync, mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
+import { ARTIFACTS, launchChromium } from '../chromium'
 import { appsYaml, build, freePort, ManualClock } from '../helper'
 import { runPaastis } from './paastis-process'
 
 const TOKEN = 'operator-token-42'
 const DAY = Date.parse('2026-11-30T00:00:00Z')
 const HOUR = 3_600_000
-const ARTIFACTS = path.join(__dirname, '..', 'artifacts')
-const CHROMIUM = '/usr/bin/chromium'
 const ADMIN_HOST = 'paastis.localhost'
 
 async function scriptedDay (t: Test) {
@@ -135,16 +133,8 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
 })
 
 t.test('the dashboard in Chromium: sign in, the figures, stop an app with the keyboard, see the event', async (t) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`)
-  mkdirSync(ARTIFACTS, { recursive: true })
   const { server, port } = await scriptedDay(t)
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.localhost 127.0.0.1']
-  })
-  t.teardown(() => browser.close())
+  const browser = await launchChromium(t)
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   const page = await context.newPage()
   const violations: string[] = []

@@ -1,30 +1,16 @@
 // What a visitor sees while an app wakes, when it fails, and when there is nothing there: real
 // headless Chromium against a real Paastis, screenshots at desktop and phone width in
 // test/artifacts/.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { request } from 'undici'
+import { ARTIFACTS, launchChromium as browser } from '../chromium'
 import { appsYaml, build, freePort } from '../helper'
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARTIFACTS = path.join(__dirname, '..', 'artifacts')
 const PHONE = { width: 390, height: 844 }
-
-async function browser (t: Test) {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`)
-  mkdirSync(ARTIFACTS, { recursive: true })
-  const { chromium } = await import('playwright-core')
-  const instance = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.localhost 127.0.0.1']
-  })
-  t.teardown(() => instance.close())
-  return instance
-}
 
 const portOf = (server: { server: http.Server }): number => (server.server.address() as AddressInfo).port
 
