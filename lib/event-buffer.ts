@@ -1,7 +1,7 @@
 // A remote event store that may be away (PostgreSQL restarting, Redis failing over): events it
 // refuses wait in memory, bounded (the oldest go first), and are written in order once it answers
 // again. Appends never fail, so the request path and the lifecycle never wait for the store.
-import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent } from './events'
+import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent } from './event-store'
 
 export class EventBuffer implements EventStore {
   private readonly pending: PaastisEvent[] = []

@@ -1,5 +1,5 @@
 // Events in this process's memory: a ring of the newest, with increasing ids as cursors.
-import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './events'
+import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './event-store'
 
 export class MemoryEvents implements EventStore {
   private readonly ring: StoredEvent[] = []

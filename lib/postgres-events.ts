@@ -1,7 +1,7 @@
 // Events of every replica in one PostgreSQL table (client: `postgres`, whose tagged templates
 // send every value as a parameter). The schema is migrated before the first write.
 import type { Sql } from 'postgres'
-import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './events'
+import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './event-store'
 import { migrate } from './postgres-migrations'
 
 interface Row { id: string, event: PaastisEvent }

@@ -1,7 +1,7 @@
 // Events of every replica in one Redis stream. Stream ids are the cursors; they begin with the
 // time of the write, so retention is one XTRIM MINID. MAXLEN caps memory whatever the retention.
 import type { Redis } from 'ioredis'
-import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './events'
+import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './event-store'
 
 const PAGE = 500
 
