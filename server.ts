@@ -11,6 +11,8 @@ import app, { options, type AppOptions } from './app'
 import { CLI_COMMANDS, runCli } from './cli/commands'
 import { formatDuration, parseFiniteDuration } from './lib/duration'
 import { loggerOptions } from './lib/logger'
+import { ProviderSet } from './lib/provider-set'
+import { conflictMessage } from './lib/reconciler'
 
 const HELP = `Usage: paastis [options]
        paastis check [options]
@@ -114,7 +116,19 @@ async function check (flags: Record<string, string>): Promise<number> {
     return 1
   }
   const apps = registry.list().sort((a, b) => a.name.localeCompare(b.name))
-  console.log(`✓ ${provider.name}: ${apps.length} apps listed\n`)
+  // Several providers: each one's outcome, and the names two of them serve.
+  const set = provider.inner instanceof ProviderSet ? provider.inner : undefined
+  let failed = false
+  for (const member of set?.members ?? []) {
+    const error = set?.failures.get(member.name)
+    if (error !== undefined) failed = true
+    console.log(error === undefined
+      ? `✓ ${member.name}: ${apps.filter((app) => app.provider === member.name).length} apps listed`
+      : `✗ ${member.name}: the apps could not be listed: ${error}`)
+  }
+  for (const [key, providers] of set?.conflicts() ?? []) console.log(`✗ ${conflictMessage(key, providers)}`)
+  if (set === undefined) console.log(`✓ ${provider.name}: ${apps.length} apps listed`)
+  console.log('')
   const rows = [['APP', 'PROVIDER', 'STATE', 'MAX IDLE', 'RULES'], ...apps.map((app) => [
     app.name, app.provider, app.state, app.ignored ? 'ignored' : formatDuration(app.maxIdleTimeMs),
     rules.policyFor(app.name).rules.join(', ') || '–'
@@ -122,7 +136,7 @@ async function check (flags: Record<string, string>): Promise<number> {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd())
   await server.close()
-  return 0
+  return failed || (set?.conflicts().size ?? 0) > 0 ? 1 : 0
 }
 
 /**

@@ -105,3 +105,38 @@ t.test('paastis check against a PaaS: the apps of the account, or what is wrong 
   t.match(wrong.output(), /✗ scalingo: the apps could not be listed: .*401/)
   t.notMatch(wrong.output(), /tk-us-wrong/, 'never the token')
 })
+
+t.test('paastis check with several providers: each one\'s outcome, and the conflicts; exit 1 if any fails', async (t) => {
+  const [a, b] = [new FakeScalingo(['osc-fr1'], 'tk-us-account-a'), new FakeScalingo(['osc-fr1'], 'tk-us-account-b')]
+  for (const api of [a, b]) {
+    await api.listen()
+    t.teardown(() => api.close())
+  }
+  await a.addApp('web', { web: 1 })
+  await b.addApp('web', { web: 0 })
+  await b.addApp('jobs', { web: 0 })
+  const yaml = (prefix: string): string => `providers:
+  - name: account-a
+    type: scalingo
+    api_token: \${TOKEN_A}
+    auth_url: ${a.baseUrl}
+  - name: account-b
+    type: scalingo
+    api_token: \${TOKEN_B}
+    auth_url: ${b.baseUrl}
+${prefix}`
+  const dir = t.testdir({ 'prefixed.yml': yaml('    app_prefix: b-\n'), 'clash.yml': yaml('') })
+  const env = { TOKEN_A: 'tk-us-account-a', TOKEN_B: 'tk-us-account-b', PROVIDER_RETRIES: '0' }
+  const ok = run(['check', '--config', path.join(dir, 'prefixed.yml')], env)
+  t.equal((await once(ok.child, 'exit'))[0], 0)
+  t.match(ok.output(), /✓ account-a: 1 apps listed\n✓ account-b: 2 apps listed/)
+  t.match(ok.output(), /^b-web\s+account-b\s+stopped/m)
+  t.match(ok.output(), /^web\s+account-a\s+running/m)
+  const clash = run(['check', '--config', path.join(dir, 'clash.yml')], env)
+  t.equal((await once(clash.child, 'exit'))[0], 1)
+  t.match(clash.output(), /✗ "web" is served by account-a and account-b/)
+  const wrong = run(['check', '--config', path.join(dir, 'prefixed.yml')], { ...env, TOKEN_B: 'tk-us-wrong-b' })
+  t.equal((await once(wrong.child, 'exit'))[0], 1)
+  t.match(wrong.output(), /✓ account-a: 1 apps listed\n✗ account-b: the apps could not be listed: .*401/)
+  t.notMatch(wrong.output(), /tk-us-wrong-b/, 'never the token')
+})
