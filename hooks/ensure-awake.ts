@@ -70,7 +70,7 @@ function singleHost (rawHeaders: string[]): boolean {
 export function ensureAwake (fastify: FastifyInstance) {
   const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler, visitorPages, settings, accounting } = fastify
   const exchanges = new Exchanges(registry, clock, (app, waited) => { metrics.requests.count(app.name, waited) })
-  const expected = new ExpectedWakes(async () => await accounting.accounts(0, clock.now()))
+  const expected = new ExpectedWakes(accounting.all)
   async function wake (route: AppRoute): Promise<void> {
     try {
       await lifecycle.wakeForRequest(route.record, route.policy.wake.waitForLinked === true)

@@ -387,8 +387,9 @@ export class Lifecycle {
     if (record === undefined) return { stopped: false, reason: 'unknown', message: `no app named "${name}"` }
     if (record.state === 'stopped') return { stopped: false, reason: 'already-stopped', message: `${name} is already stopped` }
     // Re-read after the lock (runStop refreshes the record): another replica may have pinned it.
+    // A pin wins over idleness and sleep_at; a keep_awake window over idleness only.
     const keptUntil = cause === 'idle' ? this.options.keptAwakeUntil?.(record, clock.now()) : undefined
-    if (cause === 'idle' && ((record.pinnedUntil ?? 0) > clock.now() || keptUntil !== undefined)) {
+    if (cause !== 'admin' && ((record.pinnedUntil ?? 0) > clock.now() || keptUntil !== undefined)) {
       const message = keptUntil === undefined
         ? `${name} is pinned until ${new Date(record.pinnedUntil ?? 0).toISOString()}`
         : `${name} is kept awake until ${new Date(keptUntil).toISOString()} (keep_awake)`

@@ -25,9 +25,14 @@ export class ProviderSet implements Provider {
     this.byName = new Map(members.map((member) => [member.name, member]))
   }
 
+  /** Whether a member's apps are served at its own domain only (a domain, and no prefix). */
+  static ownDomain (member: Pick<ProviderMember, 'appPrefix' | 'domain'>): member is { domain: string, appPrefix: undefined } {
+    return member.domain !== undefined && member.appPrefix === undefined
+  }
+
   /** The registry key of a member's app. */
   static keyOf (member: ProviderMember, appName: string): string {
-    if (member.domain !== undefined && member.appPrefix === undefined) return `${appName}@${member.name}`
+    if (ProviderSet.ownDomain(member)) return `${appName}@${member.name}`
     return `${member.appPrefix ?? ''}${appName}`
   }
 

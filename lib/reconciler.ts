@@ -113,16 +113,12 @@ export class Reconciler {
     return report
   }
 
-  /** Apps whose sleep_at fell in (since, now]: stopped whatever their activity (a pin wins). */
+  /** Apps whose sleep_at fell in (since, now]: stopped whatever their activity (a pin wins, in the lifecycle). */
   private async sleepAt (since: number, now: number): Promise<string[]> {
-    const { registry, lifecycle, rules, log, events } = this.options
+    const { registry, lifecycle, rules, log } = this.options
     const stopped: string[] = []
     for (const record of registry.list()) {
       if (record.ignored || record.state === 'stopped' || !sleepDue(rules.policyFor(record.name).schedule, since, now)) continue
-      if ((record.pinnedUntil ?? 0) > now) {
-        events.record({ app: record.name, type: 'stop_cancelled', cause: 'schedule', message: `${record.name} is pinned until ${new Date(record.pinnedUntil ?? 0).toISOString()}` })
-        continue
-      }
       try {
         const result = await lifecycle.stop(record.name, 'schedule')
         if (result.stopped) stopped.push(record.name)

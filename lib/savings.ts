@@ -29,7 +29,9 @@ const money = (value: number): number => Math.round(value * 100) / 100
 export function savings (accounts: Iterable<AppAccount>, costPerHour: (app: string) => number | undefined, from: number, to: number): Savings {
   const apps: AppSavings[] = []
   const days = new Map<string, { date: string, asleepSeconds: number, saved: number | null }>()
+  let runningSeconds = 0
   for (const account of accounts) {
+    runningSeconds += account.runningSeconds
     const cost = costPerHour(account.app) ?? null
     apps.push({
       app: account.app,
@@ -53,7 +55,7 @@ export function savings (accounts: Iterable<AppAccount>, costPerHour: (app: stri
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     hoursAsleep: hours(asleepSeconds),
-    hoursRunning: hours(apps.reduce((sum, app) => sum + app.hoursRunning * 3600, 0)),
+    hoursRunning: hours(runningSeconds),
     saved: costed.length === 0 ? null : money(costed.reduce((sum, app) => sum + (app.saved ?? 0), 0)),
     apps,
     days: [...days.values()].sort((a, b) => a.date.localeCompare(b.date))

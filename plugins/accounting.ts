@@ -7,6 +7,8 @@ import { account, ACCOUNTED_EVENTS, type AppAccount } from '../lib/accounting'
 export interface Accounting {
   /** Every app's account over [from, to), epoch ms. */
   accounts(from: number, to: number): Promise<Map<string, AppAccount>>
+  /** Every app's account since it was first seen, until now. */
+  all(): Promise<Map<string, AppAccount>>
 }
 
 declare module 'fastify' {
@@ -16,10 +18,10 @@ declare module 'fastify' {
 }
 
 export default fp(async function accounting (fastify: FastifyInstance) {
-  const { events } = fastify
-  fastify.decorate('accounting', {
-    async accounts (from: number, to: number) {
-      return account(await events.history(ACCOUNTED_EVENTS, to), from, to)
-    }
+  const { events, clock } = fastify
+  const accounts = async (from: number, to: number): Promise<Map<string, AppAccount>> => account(await events.history(ACCOUNTED_EVENTS, to), from, to)
+  fastify.decorate<Accounting>('accounting', {
+    accounts,
+    all: async () => await accounts(0, clock.now())
   })
-}, { name: 'accounting', dependencies: ['events'] })
+}, { name: 'accounting', dependencies: ['events', 'clock'] })

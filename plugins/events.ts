@@ -24,10 +24,9 @@ const LOCAL_CAPACITY = 1000
 export default fp(async function events (fastify: FastifyInstance, opts: AppOptions) {
   const { config, settings } = fastify
   const log = fastify.log.child({ component: 'events' })
-  let store: EventStore | undefined
+  let remote: { store: EventStore, name: string } | undefined
   if (opts.check !== true && settings.eventsStore === 'redis') {
-    const redis = new RedisEvents(fastify.redis, redisKeys(config.REGISTRY_REDIS_PREFIX).events)
-    store = new EventBuffer(redis, 'Redis', undefined, undefined, (message) => { log.warn(`events are buffered in memory: Redis: ${message}`) })
+    remote = { store: new RedisEvents(fastify.redis, redisKeys(config.REGISTRY_REDIS_PREFIX).events), name: 'Redis' }
   } else if (opts.check !== true && settings.eventsStore === 'postgres') {
     if (config.DATABASE_URL === undefined) throw new ConfigError('DATABASE_URL is required with EVENTS_STORE_TYPE=postgres')
     // Short timeouts: a server away must cost a buffered event, not a stuck flush.
@@ -42,8 +41,11 @@ export default fp(async function events (fastify: FastifyInstance, opts: AppOpti
       // Never the URL (it holds the password): the message alone.
       log.warn(`PostgreSQL does not answer (${(err as Error).message}): events are buffered in memory until it does`)
     }
-    store = new EventBuffer(pg, 'PostgreSQL', undefined, undefined, (message) => { log.warn(`events are buffered in memory: PostgreSQL: ${message}`) })
+    remote = { store: pg, name: 'PostgreSQL' }
   }
+  const store = remote === undefined
+    ? undefined
+    : new EventBuffer(remote.store, remote.name, undefined, undefined, (message) => { log.warn(`events are buffered in memory: ${remote.name}: ${message}`) })
   const eventLog = new EventLog(store === undefined ? MEMORY_CAPACITY : LOCAL_CAPACITY, () => fastify.clock.now(), store)
   fastify.decorate('events', eventLog)
   fastify.addHook('onClose', async () => { await store?.close?.() })

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { HostRouter } from '../lib/host-router'
+import { ProviderSet } from '../lib/provider-set'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,6 +11,6 @@ declare module 'fastify' {
 }
 
 export default fp(async function hostRouter (fastify: FastifyInstance) {
-  const domains = fastify.settings.file.providers.flatMap((entry) => entry.domain === undefined || entry.appPrefix !== undefined ? [] : [{ domain: entry.domain, provider: entry.name }])
+  const domains = fastify.settings.file.providers.flatMap((entry) => ProviderSet.ownDomain(entry) ? [{ domain: entry.domain, provider: entry.name }] : [])
   fastify.decorate('hostRouter', new HostRouter(fastify.registry, fastify.rules, domains))
 }, { name: 'host-router', dependencies: ['registry', 'rules', 'settings'] })

@@ -106,7 +106,7 @@ export default fp(async function metrics (fastify: FastifyInstance) {
   let scrape: { at: number, accounts: Promise<Map<string, AppAccount>> } | undefined
   function accounts (): Promise<Map<string, AppAccount>> {
     const now = Date.now()
-    if (scrape === undefined || now - scrape.at > 1000) scrape = { at: now, accounts: fastify.accounting.accounts(0, fastify.clock.now()) }
+    if (scrape === undefined || now - scrape.at > 1000) scrape = { at: now, accounts: fastify.accounting.all() }
     return scrape.accounts
   }
   for (const [name, help, value] of [

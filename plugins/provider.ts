@@ -69,7 +69,7 @@ export default fp(async function provider (fastify: FastifyInstance, opts: AppOp
       throw new ConfigError(`${settings.file.path}: rules[${i}].provider: no provider is named "${rule.provider}" (${[...names].join(', ')})`)
     }
   })
-  const provider = members.length === 1 && entries.length === 0 ? members[0].provider : new InstrumentedProvider(new ProviderSet(members))
+  const provider = entries.length === 0 ? members[0].provider : new InstrumentedProvider(new ProviderSet(members))
   fastify.decorate('provider', provider)
   fastify.decorate('providers', members.map(({ name, provider }) => ({ name, provider })))
   // Processes Paastis spawned stop with it.

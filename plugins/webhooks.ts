@@ -18,12 +18,12 @@ declare module 'fastify' {
 export default fp(async function webhooks (fastify: FastifyInstance, opts: AppOptions) {
   const { config } = fastify
   const urls = commaList(config.WEBHOOK_URLS)
-  for (const url of urls) {
+  urls.forEach((url, i) => {
     let protocol = ''
     try { protocol = new URL(url).protocol } catch {}
     // Not the URL itself in the message: it may hold a token.
-    if (protocol !== 'http:' && protocol !== 'https:') throw new ConfigError(`WEBHOOK_URLS: item ${urls.indexOf(url) + 1} is not an http(s) URL`)
-  }
+    if (protocol !== 'http:' && protocol !== 'https:') throw new ConfigError(`WEBHOOK_URLS: item ${i + 1} is not an http(s) URL`)
+  })
   const events = commaList(config.WEBHOOK_EVENTS)
   const unknown = events.filter((type) => !(EVENT_TYPES as readonly string[]).includes(type))
   if (unknown.length > 0) throw new ConfigError(`WEBHOOK_EVENTS: unknown event ${unknown.join(', ')} (expected some of: ${EVENT_TYPES.join(', ')})`)

@@ -1,5 +1,6 @@
-// The apps: list, one, start, stop, and clearing the registry.
+// The apps: list, one, start, stop, pin, and clearing the registry.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
+import type { FastifyReply } from 'fastify'
 import type { AppAccount } from '../../lib/accounting'
 import type { AppRecord } from '../../lib/app-record'
 import { DURATION_PATTERN, formatDuration, parseFiniteDuration } from '../../lib/duration'
@@ -68,8 +69,13 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     }
   }
 
-  /** Every app's account since it was first seen. */
-  const accountsNow = async (): Promise<Map<string, AppAccount>> => await accounting.accounts(0, clock.now())
+  const accountsNow = async (): Promise<Map<string, AppAccount>> => await accounting.all()
+
+  /** A start the caller does not wait for (an admin's start ignores a failure backoff): 202. */
+  async function startInBackground (app: AppRecord, cause: string, reply: FastifyReply) {
+    lifecycle.wake(app.name, cause, true).catch(() => {}) // the outcome is an event
+    return reply.code(202).send({ ...view(app, await accountsNow()), state: 'starting' })
+  }
 
   function find (name: string): AppRecord {
     const app = registry.get(name)
@@ -122,13 +128,9 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     const app = find(request.params.name)
     if (app.ignored) throw ignoredApp(app.name)
     if (app.state === 'running') return view(app, await accountsNow())
-    const wake = lifecycle.wake(app.name, 'admin', true) // an admin's start ignores a failure backoff
-    if (request.query.wait !== true) {
-      wake.catch(() => {}) // recorded as an event; the caller did not ask to wait
-      return reply.code(202).send({ ...view(app, await accountsNow()), state: 'starting' })
-    }
+    if (request.query.wait !== true) return await startInBackground(app, 'admin', reply)
     try {
-      await wake
+      await lifecycle.wake(app.name, 'admin', true)
     } catch (err) {
       throw err instanceof WakeError ? wakeError(err) : err
     }
@@ -186,8 +188,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     if (forMs <= 0 || forMs > MAX_PIN_MS) throw new PaastisError('BAD_REQUEST', `for: a pin lasts more than 0 and at most 30 days, not "${request.query.for}"`)
     await lifecycle.pin(app.name, clock.now() + forMs, 'admin')
     if (app.state === 'running') return view(app, await accountsNow())
-    lifecycle.wake(app.name, 'pin', true).catch(() => {}) // recorded as an event
-    return reply.code(202).send({ ...view(app, await accountsNow()), state: 'starting' })
+    return await startInBackground(app, 'pin', reply)
   })
 
   fastify.delete('/apps/:name/pin', {

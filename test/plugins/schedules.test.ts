@@ -82,3 +82,16 @@ t.test('bad schedules name the file, the line and the key', async (t) => {
     await t.rejects(build(t, { yaml: `rules:\n  - pattern: x\n    ${lines}\n` }), message, lines)
   }
 })
+
+t.test('a pin wins over sleep_at; the hook is not even asked', async (t) => {
+  const clock = new ManualClock(at('2026-11-30T19:00:00Z'))
+  const yaml = `${appsYaml([{ name: 'late', port: await freePort() }])}rules:\n  - pattern: '^late$'\n    sleep_at: '0 20 * * *'\n`
+  const server = await build(t, { yaml, clock, env: { HOOKS_BEFORE_STOP: 'exit 1' } })
+  await server.lifecycle.wake('late', 'test')
+  await server.lifecycle.pin('late', at('2026-11-30T22:00:00Z'), 'admin')
+  clock.advance(at('2026-11-30T20:00:00Z') - clock.now())
+  t.same((await server.reconciler.tick()).stopped, [])
+  t.equal(server.registry.get('late')?.state, 'running')
+  t.match(server.events.list({ app: 'late' })[0], { type: 'stop_cancelled', cause: 'schedule', message: /late is pinned until 2026-11-30T22:00:00\.000Z/ })
+  t.same(server.events.list({ app: 'late', type: 'stop_vetoed' }), [], 'the pin answered before the before-stop hook')
+})
