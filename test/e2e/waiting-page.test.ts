@@ -8,11 +8,10 @@ import path from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { ARTIFACTS, launchChromium as browser } from '../chromium'
-import { appsYaml, build, freePort } from '../helper'
+import { appsYaml, build, eventually, freePort, portOf, raw, type LogLine } from '../helper'
 
 const PHONE = { width: 390, height: 844 }
 
-const portOf = (server: { server: http.Server }): number => (server.server.address() as AddressInfo).port
 
 t.test('before and after a wake: held for page_after, then the page with the expected wait, then the app', async (t) => {
   const [slow, quick] = [await freePort(), await freePort()]
@@ -180,3 +179,31 @@ t.test('fallback: browsers are redirected, APIs proxied when the rule says so, e
   await page.waitForURL(`${fallback}/status`, { timeout: 20_000 })
   t.match(await page.textContent('body'), /"fallback":true/)
 })
+
+t.test('a browser that leaves during page_after, or during the fallback: the wake goes on, nothing is left open, nothing is logged loud', async (t) => {
+  const [slow, doomed] = [await freePort(), await freePort()]
+  const logs: LogLine[] = []
+  const server = await build(t, {
+    yaml: `${appsYaml([{ name: 'slow', port: slow, env: { READY_DELAY_MS: '1500' } }, { name: 'doomed', port: doomed, env: { CRASH_ON_START: '1' } }])}rules:
+  - pattern: '^doomed$'
+    fallback: http://127.0.0.1:9/status
+`,
+    env: { WAKE_STRATEGY: 'page', WAITING_PAGE_AFTER: '1s' },
+    listen: true,
+    logs
+  })
+  const port = portOf(server)
+  const navigation = (host: string): string => `GET / HTTP/1.1\r\nHost: ${host}\r\nAccept: text/html\r\nSec-Fetch-Mode: navigate\r\n\r\n`
+  const left = await raw(port, navigation('slow.localhost'), { ms: 300 })
+  t.equal(left.text, '', 'the client left before page_after')
+  t.ok(await eventually(() => server.registry.get('slow')?.state === 'running', 10_000), 'the wake went on')
+  t.equal(server.registry.inflightCount('slow'), 0, 'no exchange left counted')
+  const gone = await raw(port, navigation('doomed.localhost'), { ms: 50 })
+  t.equal(gone.text, '')
+  t.ok(await eventually(() => server.registry.get('doomed')?.state === 'failed', 10_000))
+  t.equal(server.registry.inflightCount('doomed'), 0)
+  const redirected = await raw(port, navigation('doomed.localhost'), { until: (text) => text.includes('\r\n\r\n') })
+  t.match(redirected.text, /^HTTP\/1\.1 307 .*\r\nlocation: http:\/\/127\.0\.0\.1:9\/status\r\n/is, 'and the next browser is sent to the fallback')
+  t.same(logs.filter((line) => line.level >= 40 && line.component !== 'lifecycle' && !/could not be started/.test(line.msg)).map((line) => line.msg), [], 'no warning, no stack')
+})
+
