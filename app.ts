@@ -17,7 +17,9 @@ export const options = {
   // Hosts are routed exactly; a trailing slash is the app's business, not ours.
   routerOptions: { ignoreTrailingSlash: false },
   return503OnClosing: true,
-  rewriteUrl: absoluteForm
+  rewriteUrl: absoluteForm,
+  // `fastify start -o` hands these options to the app too: Paastis is the process there.
+  standalone: true
 }
 
 /**
@@ -34,12 +36,19 @@ export function absoluteForm (req: IncomingMessage): string {
 }
 
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
-  await fastify.register(AutoLoad, { dir: path.join(__dirname, 'plugins'), options: opts })
-  await fastify.register(AutoLoad, {
-    dir: path.join(__dirname, 'routes'),
-    options: opts,
-    autoHooks: true,
-    cascadeHooks: true,
-    dirNameRoutePrefix: false
-  })
+  try {
+    await fastify.register(AutoLoad, { dir: path.join(__dirname, 'plugins'), options: opts })
+    await fastify.register(AutoLoad, {
+      dir: path.join(__dirname, 'routes'),
+      options: opts,
+      autoHooks: true,
+      cascadeHooks: true,
+      dirNameRoutePrefix: false
+    })
+  } catch (err) {
+    // A configuration error names the variable or the file and line: one line, under any launcher.
+    if (opts.standalone !== true) throw err
+    fastify.log.fatal((err as Error).message)
+    process.exit(1)
+  }
 }

@@ -1,11 +1,10 @@
-// The container's HEALTHCHECK: asks /healthz on the admin host, exits 0 when it answers 200.
+// The container's HEALTHCHECK: asks the health path every Host answers, exits 0 when it answers 200.
 import http from 'node:http'
 
 const request = http.get({
   host: '127.0.0.1',
   port: Number(process.env.PORT ?? 3000),
-  path: '/healthz',
-  headers: { host: process.env.ADMIN_HOST ?? 'localhost' },
+  path: '/.well-known/paastis/health',
   timeout: 3000
 }, (response) => {
   response.resume()

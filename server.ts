@@ -13,6 +13,8 @@ import { formatDuration, parseFiniteDuration } from './lib/duration'
 import { loggerOptions } from './lib/logger'
 import { ProviderSet } from './lib/provider-set'
 import { conflictMessage } from './lib/reconciler'
+import { CLOSE_DEADLINE_MS } from './plugins/shutdown'
+import { describeStopPlan, stopPlan } from './lib/stop-plan'
 
 const HELP = `Usage: paastis [options]
        paastis check [options]
@@ -28,6 +30,9 @@ Options:
       --max-idle-time <d>    default idle time before stop: minutes or 30s/15m/2h
                              (START_AND_STOP_MAX_IDLE_TIME, default 15)
       --config <file>        rules and apps file (PAASTIS_CONFIG_FILE, default ./paastis.yml)
+      --dry-run              decide and record every stop, never make one (DRY_RUN=true)
+      --opt-in               manage only the apps a rule or REGISTRY_MANAGED_APPS names
+                             (MANAGE_APPS=opt-in)
   -h, --help                 print this help
   -v, --version              print the version
 
@@ -35,6 +40,8 @@ Every other setting is an environment variable (also read from .env); flags over
 
 /** Which variable each flag sets: errors about a value name the flag it came from. */
 const FLAG_VARIABLES = { host: 'HOST', port: 'PORT', 'max-idle-time': 'START_AND_STOP_MAX_IDLE_TIME', config: 'PAASTIS_CONFIG_FILE' } as const
+/** Switches, and the variable and value each sets. */
+const SWITCHES = { 'dry-run': ['DRY_RUN', 'true'], 'opt-in': ['MANAGE_APPS', 'opt-in'] } as const
 
 export interface Args {
   action: 'help' | 'version' | 'run' | 'check'
@@ -52,6 +59,8 @@ export function applyArgs (argv: string[], env: NodeJS.ProcessEnv): Args {
       port: { type: 'string', short: 'P' },
       'max-idle-time': { type: 'string' },
       config: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'opt-in': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' }
     },
@@ -63,6 +72,11 @@ export function applyArgs (argv: string[], env: NodeJS.ProcessEnv): Args {
   for (const [flag, variable] of Object.entries(FLAG_VARIABLES) as Array<[keyof typeof FLAG_VARIABLES, string]>) {
     const value = values[flag]
     if (value === undefined) continue
+    env[variable] = value
+    flags[variable] = `--${flag}`
+  }
+  for (const [flag, [variable, value]] of Object.entries(SWITCHES)) {
+    if (values[flag as keyof typeof SWITCHES] !== true) continue
     env[variable] = value
     flags[variable] = `--${flag}`
   }
@@ -85,6 +99,9 @@ function shutdownGraceMs (): number {
     return 30_000
   }
 }
+
+/** close-with-grace's own limit: never reached, the shutdown plugin ends the process before. */
+const LAST_RESORT_MS = CLOSE_DEADLINE_MS + 5000
 
 export function buildServer (appOptions: AppOptions = {}): FastifyInstance {
   // The logger options are read now: the demo sets LOG_FORMAT before building the server.
@@ -135,26 +152,12 @@ async function check (flags: Record<string, string>): Promise<number> {
   ])]
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd())
+  console.log('')
+  for (const line of describeStopPlan(stopPlan(apps), { dryRun: settings.dryRun, optIn: settings.policy.optIn })) console.log(line)
   await server.close()
   return failed || (set?.conflicts().size ?? 0) > 0 ? 1 : 0
 }
 
-/**
- * Drains for at most the grace period; then cuts the connections still open. Either way the apps
- * Paastis spawned are stopped (the provider's close) and the process exits 0.
- */
-async function shutdown (server: FastifyInstance, graceMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const graceOver = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs) })
-  const closing = server.close()
-  if (await Promise.race([closing.then(() => 'closed' as const), graceOver]) === 'timeout') {
-    server.log.warn(`requests still open after SHUTDOWN_GRACE_PERIOD (${graceMs} ms): closing their connections`)
-    server.server.closeAllConnections()
-    await server.provider.close()
-    await closing
-  }
-  clearTimeout(timer)
-}
 
 export async function main (argv: string[] = process.argv.slice(2)): Promise<void> {
   // The client commands talk to a running Paastis; they build no server.
@@ -176,13 +179,14 @@ export async function main (argv: string[] = process.argv.slice(2)): Promise<voi
     return
   }
 
-  const server = buildServer({ flags: args.flags })
-  const graceMs = shutdownGraceMs()
-  // close-with-grace's own delay is the last resort (exit 1): the grace period ends before it.
-  closeWithGrace({ delay: graceMs + 30_000 }, async ({ signal, err }) => {
+  const server = buildServer({ flags: args.flags, standalone: true })
+  // The drain and its limit are the shutdown plugin's (SHUTDOWN_GRACE_PERIOD, under any launcher).
+  // A second signal exits at once (close-with-grace): the apps Paastis spawned are killed on exit.
+  // SIGHUP reloads paastis.yml (plugins/config-reload.ts), as it makes nginx read its files again.
+  closeWithGrace({ delay: shutdownGraceMs() + LAST_RESORT_MS, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err !== undefined) server.log.error({ err }, 'shutting down after an error')
     else server.log.info({ signal }, 'shutting down: draining requests in flight')
-    await shutdown(server, graceMs)
+    await server.close()
   })
   try {
     await server.ready()

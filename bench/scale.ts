@@ -9,6 +9,7 @@ import { Lifecycle } from '../lib/lifecycle'
 import { Reconciler } from '../lib/reconciler'
 import { Registry } from '../lib/registry'
 import { Rules } from '../lib/rules'
+import { OPT_OUT } from '../lib/app-policy'
 import { MemoryStore } from '../lib/store'
 import type { Provider, ProviderApp } from '../lib/provider'
 
@@ -36,7 +37,7 @@ function setup (count: number) {
     hooks: new ShellHooks({}, { timeoutMs: 1000, log: silent, events }),
     wakeOptionsFor: () => ({})
   })
-  const reconciler = new Reconciler({ registry, provider, lifecycle, rules, events, clock, log: silent, defaultMaxIdleTimeMs: 900_000, ignoredApps: new Set() })
+  const reconciler = new Reconciler({ registry, provider, lifecycle, rules, events, clock, log: silent, policy: { ...OPT_OUT, defaultMaxIdleTimeMs: 900_000 } })
   return { registry, reconciler, router: new HostRouter(registry, rules) }
 }
 

@@ -6,10 +6,12 @@ import type { EventType, PaastisEvent } from './events'
 
 /** The events that change an app's account; the stores read only these. */
 export const ACCOUNTED_EVENTS: readonly EventType[] = [
-  'discovered', 'forgotten', 'starting', 'started', 'started_outside', 'start_failed', 'stopped', 'stopped_outside', 'failed_outside'
+  'discovered', 'forgotten', 'starting', 'started', 'started_outside', 'start_failed', 'stopped', 'stopped_outside', 'failed_outside',
+  'would_stop', 'would_start'
 ]
 
-type Phase = 'awake' | 'asleep' | 'unknown'
+/** `would-sleep`: running, but a dry run found it would have been stopped (DRY_RUN). */
+type Phase = 'awake' | 'asleep' | 'would-sleep' | 'unknown'
 
 const PHASE_OF: Partial<Record<EventType, Phase>> = {
   starting: 'awake',
@@ -20,10 +22,12 @@ const PHASE_OF: Partial<Record<EventType, Phase>> = {
   stopped: 'asleep',
   stopped_outside: 'asleep',
   failed_outside: 'asleep',
+  would_stop: 'would-sleep',
+  would_start: 'awake',
   forgotten: 'unknown'
 }
 
-export interface DayAccount { date: string, runningSeconds: number, asleepSeconds: number }
+export interface DayAccount { date: string, runningSeconds: number, asleepSeconds: number, wouldSleepSeconds: number }
 
 export interface AppAccount {
   app: string
@@ -31,6 +35,8 @@ export interface AppAccount {
   firstSeenAt: string
   runningSeconds: number
   asleepSeconds: number
+  /** Running, but asleep had DRY_RUN been off (included in runningSeconds). */
+  wouldSleepSeconds: number
   /** Starts by Paastis (requests and admin calls) and failed ones, within the period. */
   wakes: number
   failedWakes: number
@@ -53,6 +59,7 @@ class Tally {
   lastStopAt: string | null = null
   runningMs = 0
   asleepMs = 0
+  wouldSleepMs = 0
 
   constructor (readonly app: string, readonly firstSeenAt: string) {}
 
@@ -64,12 +71,16 @@ class Tally {
     while (start < end) {
       const day = Math.floor(start / DAY_MS) * DAY_MS
       const stop = Math.min(end, day + DAY_MS)
-      const account = this.days.get(day) ?? { date: new Date(day).toISOString().slice(0, 10), runningSeconds: 0, asleepSeconds: 0 }
+      const account = this.days.get(day) ?? { date: new Date(day).toISOString().slice(0, 10), runningSeconds: 0, asleepSeconds: 0, wouldSleepSeconds: 0 }
       this.days.set(day, account)
-      if (this.phase === 'awake') {
+      if (this.phase !== 'asleep') {
         this.runningMs += stop - start
         account.runningSeconds += (stop - start) / 1000
-      } else {
+      }
+      if (this.phase === 'would-sleep') {
+        this.wouldSleepMs += stop - start
+        account.wouldSleepSeconds += (stop - start) / 1000
+      } else if (this.phase === 'asleep') {
         this.asleepMs += stop - start
         account.asleepSeconds += (stop - start) / 1000
       }
@@ -86,6 +97,7 @@ class Tally {
       firstSeenAt: this.firstSeenAt,
       runningSeconds: this.runningMs / 1000,
       asleepSeconds: this.asleepMs / 1000,
+      wouldSleepSeconds: this.wouldSleepMs / 1000,
       wakes: this.wakeMs.length,
       failedWakes: this.failedWakes,
       medianWakeMs: median,
@@ -104,7 +116,8 @@ export function account (events: readonly PaastisEvent[], from: number, to: numb
   const tallies = new Map<string, Tally>()
   for (const event of events) {
     const at = Date.parse(event.at)
-    if (at >= to) break
+    // Not `break`: a dry run's would_start is written at the check after the request it dates.
+    if (at >= to) continue
     let tally = tallies.get(event.app)
     if (tally === undefined) {
       tally = new Tally(event.app, event.at)

@@ -10,4 +10,9 @@ export interface AppOptions {
   flags?: Record<string, string>
   /** `paastis check`: configuration and one listing only; nothing is started or stopped. */
   check?: boolean
+  /**
+   * Paastis is the process (server.ts, `fastify start -o`): a configuration error is one line and
+   * exit 1, and a shutdown that hangs past its grace period ends the process.
+   */
+  standalone?: boolean
 }

@@ -44,4 +44,9 @@ export interface AppRecord {
    * unpinned (a value, not an absent key, so that the other replicas' copies lose it too).
    */
   pinnedUntil?: number | null
+  /**
+   * DRY_RUN: when Paastis found it would stop the app (epoch ms); cleared once a request would
+   * have woken it. State, not configuration: one would_stop per idle period.
+   */
+  wouldStopAt?: number | null
 }

@@ -17,6 +17,10 @@ export const envSchema = {
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     REGISTRY_TYPE: { type: 'string', enum: ['in-memory', 'redis'], default: 'in-memory' },
     REGISTRY_IGNORED_APPS: { ...text, default: '' },
+    // all: the seed's opt-out (every app listed is managed); opt-in: only the apps named.
+    MANAGE_APPS: { type: 'string', enum: ['all', 'opt-in'], default: 'all' },
+    REGISTRY_MANAGED_APPS: { ...text, default: '' },
+    DRY_RUN: { type: 'boolean', default: false },
     REGISTRY_REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     REGISTRY_REDIS_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9:_.-]+$', default: 'paastis:' },

@@ -6,7 +6,11 @@ export const EVENT_TYPES = [
   'discovered', 'forgotten', 'started_outside', 'stopped_outside', 'failed_outside', 'unreachable',
   'starting', 'started', 'start_failed',
   'stopping', 'stopped', 'stop_failed', 'stop_vetoed', 'stop_cancelled',
-  'hook_failed', 'pinned', 'unpinned', 'conflict'
+  'hook_failed', 'pinned', 'unpinned', 'conflict',
+  // DRY_RUN: a stop Paastis would have made, and the request that would have woken the app again.
+  'would_stop', 'would_start',
+  // paastis.yml read again (app `*`): applied, or refused with the reason.
+  'config_reloaded', 'config_rejected'
 ] as const
 export type EventType = typeof EVENT_TYPES[number]
 

@@ -19,9 +19,10 @@ export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
     this.local = new MemoryEvents(capacity)
   }
 
-  record (event: Omit<PaastisEvent, 'at'>): PaastisEvent {
+  /** `at`: when it happened, if earlier than now (a dry run's would-be wake, seen at the next check). */
+  record (event: Omit<PaastisEvent, 'at'> & { at?: string }): PaastisEvent {
     const provider = event.provider ?? this.providerOf?.(event.app)
-    const full: PaastisEvent = { at: new Date(this.now()).toISOString(), ...event, ...(provider === undefined ? {} : { provider }) }
+    const full: PaastisEvent = { ...event, at: event.at ?? new Date(this.now()).toISOString(), ...(provider === undefined ? {} : { provider }) }
     this.local.add(full)
     this.emit('event', full)
     // A store that does not answer buffers (event-buffer.ts): the caller never waits for it.

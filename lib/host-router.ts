@@ -28,16 +28,24 @@ export class HostRouter {
   /** App keys known to name no app, valid while the registry's set of names is unchanged. */
   private readonly unknown = new Set<string>()
   private unknownVersion = -1
-  private readonly exact: Map<string, { app: string, whitelisted: boolean }>
+  private exact: Map<string, { app: string, whitelisted: boolean }>
 
   constructor (
     private readonly registry: Registry,
     private readonly rules: Rules,
     /** Providers with a `domain`: `<app>.<domain>` is their app, keyed `<app>@<provider>`. */
-    private readonly domains: ReadonlyArray<{ domain: string, provider: string }> = [],
+    private domains: ReadonlyArray<{ domain: string, provider: string }> = [],
     private readonly maxCached = 10_000
   ) {
     this.exact = rules.exactHosts()
+  }
+
+  /** The rules or the providers' domains changed (a reload): every Host is routed afresh. */
+  reset (domains: ReadonlyArray<{ domain: string, provider: string }>): void {
+    this.domains = domains
+    this.exact = this.rules.exactHosts()
+    this.cache.clear()
+    this.unknown.clear()
   }
 
   /** Hosts of known apps remembered. */

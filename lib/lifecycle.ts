@@ -28,8 +28,8 @@ export type StopCause = 'idle' | 'admin' | 'schedule'
 
 export interface StopResult {
   stopped: boolean
-  /** Why it did not stop. */
-  reason?: 'already-stopped' | 'vetoed' | 'active' | 'failed' | 'unknown' | 'busy'
+  /** Why it did not stop (`dry-run`: DRY_RUN recorded that it would have). */
+  reason?: 'already-stopped' | 'vetoed' | 'active' | 'failed' | 'unknown' | 'busy' | 'dry-run'
   message?: string
 }
 
@@ -57,6 +57,8 @@ export interface LifecycleOptions {
   probeDispatcher?: Dispatcher
   /** Exchanges open on the app on the other replicas (Redis); one process has none. */
   remoteInflight?: (name: string) => Promise<number>
+  /** DRY_RUN: idle and scheduled stops are recorded as would_stop, never made (an admin's stop still is). */
+  dryRun?: boolean
 }
 
 /** How long a stop waits for the requests in flight to finish before it goes on. */
@@ -397,6 +399,7 @@ export class Lifecycle {
       return { stopped: false, reason: 'active', message }
     }
 
+    if (this.options.dryRun === true && cause !== 'admin') return await this.wouldStop(record, cause, expectedActivityAt)
     if (!await hooks.run('before-stop', record)) {
       const message = `the before-stop hook vetoed the stop of ${name}`
       events.record({ app: name, type: 'stop_vetoed', cause, message })
@@ -436,6 +439,33 @@ export class Lifecycle {
     log.info({ app: name, provider: record.provider, cause, durationMs }, 'app stopped')
     void hooks.run('after-stop', record)
     return { stopped: true }
+  }
+
+  /**
+   * DRY_RUN: what would have been stopped is recorded once per idle period (the reconciler
+   * records would_start when a request comes), and nothing else happens: no hook, no drain.
+   */
+  private async wouldStop (record: AppRecord, cause: StopCause, expectedActivityAt?: number): Promise<StopResult> {
+    const { registry, events, log, clock } = this.options
+    const message = `${record.name} would be stopped (${cause === 'idle' ? 'idle' : 'sleep_at'}); DRY_RUN is on, so it keeps running`
+    if (expectedActivityAt !== undefined && record.lastActivityAt > expectedActivityAt) return { stopped: false, reason: 'active' }
+    if (typeof record.wouldStopAt === 'number') return { stopped: false, reason: 'dry-run', message }
+    record.wouldStopAt = clock.now()
+    await registry.save(record)
+    events.record({ app: record.name, type: 'would_stop', cause, message })
+    log.info({ app: record.name, provider: record.provider, cause, dryRun: true }, message)
+    return { stopped: false, reason: 'dry-run', message }
+  }
+
+  /** DRY_RUN: a request reached an app that would be asleep: it would have been woken then (or it stopped). */
+  async wouldStart (record: AppRecord): Promise<void> {
+    if (typeof record.wouldStopAt !== 'number') return
+    const at = Math.max(record.lastActivityAt, record.wouldStopAt)
+    record.wouldStopAt = null
+    await this.options.registry.save(record)
+    // Stopped since (outside Paastis, or by an admin): its own events tell that part.
+    if (record.state !== 'running') return
+    this.options.events.record({ at: new Date(at).toISOString(), app: record.name, type: 'would_start', cause: 'request', message: `a request would have woken ${record.name}` })
   }
 
   /** One change of state: saved (through to a shared store), then told as an event. */

@@ -1,8 +1,11 @@
 // paastis.yml: rules for every provider and, for the `command` provider, the apps themselves.
 // The YAML is read here, checked against the schemas of its owners (lib/rules-schema.ts,
 // lib/command-app.ts) by Ajv, and every error is given its file:line. A broken file stops
-// start-up with the file, the line and the reason; unknown keys only warn.
+// start-up with the file, the line and the reason; an unknown key is an error too (a typo must
+// never silently give an app the default), with the key it probably meant.
 import Ajv, { type ErrorObject } from 'ajv'
+import { closest, distance } from 'fastest-levenshtein'
+import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml'
@@ -17,11 +20,12 @@ export { RULE_KEYS } from './rules-schema'
 
 export interface PaastisFile {
   path: string
+  /** The first 12 hex digits of the file's SHA-256 (`empty` without a file): which configuration runs. */
+  hash: string
   rules: Rule[]
   apps: CommandAppSpec[]
   /** Several providers at once; empty: the one PROVIDER_NAME names. */
   providers: ProviderEntry[]
-  warnings: string[]
 }
 
 export class ConfigFileError extends Error {
@@ -97,21 +101,21 @@ export function parsePaastisFile (text: string, file: string, env: Record<string
   } catch (err) {
     throw new ConfigFileError(file, undefined, `refused: ${(err as Error).message} (at most ${MAX_ALIAS_COUNT} alias uses)`)
   }
-  if (top === null || top === undefined) return { path: file, rules: [], apps: [], providers: [], warnings: [] }
+  const hash = hashOf(text)
+  if (top === null || top === undefined) return { path: file, hash, rules: [], apps: [], providers: [] }
   if (!isMap(doc.contents)) fail([], FILE_SCHEMA['x-message'])
-  const warnings: Array<{ at: At, text: string }> = []
   if (validateFile(top) !== true) {
     const errors = (validateFile.errors ?? []).filter((error) => !error.schemaPath.includes('/anyOf/'))
-    for (const error of errors.filter((candidate) => candidate.keyword === 'additionalProperties')) {
-      const at = [...pathOf(error.instancePath), error.params.additionalProperty as string]
-      const line = lineOf(doc, lines, at)
-      warnings.push({ at, text: `${file}${line === undefined ? '' : `:${line}`}: unknown key "${label(at)}" ignored` })
+    // Unknown keys first (a typo explains the errors that follow it), the outermost first.
+    const unknown = errors.filter((candidate) => candidate.keyword === 'additionalProperties')
+      .sort((a, b) => a.instancePath.split('/').length - b.instancePath.split('/').length)
+    if (unknown.length > 0) {
+      const error = unknown[0]
+      const key = error.params.additionalProperty as string
+      fail([...pathOf(error.instancePath), key], unknownKey(key, error.parentSchema))
     }
-    const first = errors.find((error) => error.keyword !== 'additionalProperties')
-    if (first !== undefined) {
-      const { at, reason } = reasonOf(first)
-      fail(at, reason)
-    }
+    const { at, reason } = reasonOf(errors[0])
+    fail(at, reason)
   }
   const root = top as { rules?: Json[] | null, apps?: Json[] | null, providers?: Json[] | null }
   const rules: Rule[] = (root.rules ?? []).map((raw, i) => toRule(raw as Record<string, Json>, ['rules', i], fail))
@@ -132,9 +136,18 @@ export function parsePaastisFile (text: string, file: string, env: Record<string
   })
   const commands = providers.filter((entry) => entry.type === 'command')
   if (commands.length > 1) fail(['providers'], 'at most one provider of type command: its apps are the one `apps:` list')
-  // Unknown keys of the top first, then deeper ones, each in the order of the file.
-  warnings.sort((a, b) => a.at.length - b.at.length)
-  return { path: file, rules, apps, providers, warnings: warnings.map((warning) => warning.text) }
+  return { path: file, hash, rules, apps, providers }
+}
+
+export const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12)
+
+/** "unknown key; did you mean app_max_idle_time?" with the keys the place accepts. */
+function unknownKey (key: string, schema: unknown): string {
+  const known = Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {})
+  const guess = known.length === 0 ? undefined : closest(key, known)
+  const near = guess !== undefined && distance(key, guess) <= Math.max(2, Math.floor(guess.length / 3))
+  const hint = near ? `did you mean "${guess}"?` : `the keys allowed here are ${known.join(', ')}`
+  return `unknown key: ${hint} (fix its spelling or remove it)`
 }
 
 const tooLarge = (file: string, size: number): ConfigFileError =>
@@ -151,7 +164,7 @@ export async function loadPaastisFile (file: string, required: boolean, env: Rec
   } catch (err) {
     if (err instanceof ConfigFileError) throw err
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) {
-      return { path: file, rules: [], apps: [], providers: [], warnings: [] }
+      return { path: file, hash: 'empty', rules: [], apps: [], providers: [] }
     }
     throw new ConfigFileError(file, undefined, `cannot be read: ${(err as Error).message}`)
   }

@@ -11,6 +11,7 @@ import type { Logger } from './logger'
 import type { Registry } from './registry'
 import type { Rules } from './rules'
 import { keptAwakeUntil, sleepDue, windowOpened } from './schedule'
+import { configurationOf, type ManagementPolicy } from './app-policy'
 
 export interface ReconcilerOptions {
   registry: Registry
@@ -20,8 +21,8 @@ export interface ReconcilerOptions {
   events: EventLog
   clock: Clock
   log: Logger
-  defaultMaxIdleTimeMs: number | null
-  ignoredApps: ReadonlySet<string>
+  /** What the configuration says of each app (idle time, managed or not). */
+  policy: ManagementPolicy
   /** With several replicas: one of them runs each tick. */
   locks?: Locks
   /** With a shared registry: merges every replica's activity before the idle decisions. */
@@ -107,10 +108,19 @@ export class Reconciler {
     // A replica that took the tick over after a while fires only what fell due lately.
     const since = Math.max(this.lastTickAt, now - SCHEDULE_LOOKBACK_MS)
     this.lastTickAt = now
+    await this.wouldStarts()
     const slept = await this.sleepAt(since, now)
     report.stopped = [...slept, ...await this.sweep()]
     this.prewarm(since, now)
     return report
+  }
+
+  /** DRY_RUN: apps that would be asleep and got a request since: they would have been woken then. */
+  private async wouldStarts (): Promise<void> {
+    for (const record of this.options.registry.list()) {
+      if (typeof record.wouldStopAt !== 'number') continue
+      if (record.lastActivityAt > record.wouldStopAt || record.state !== 'running') await this.options.lifecycle.wouldStart(record)
+    }
   }
 
   /** Apps whose sleep_at fell in (since, now]: stopped whatever their activity (a pin wins, in the lifecycle). */
@@ -118,7 +128,7 @@ export class Reconciler {
     const { registry, lifecycle, rules, log } = this.options
     const stopped: string[] = []
     for (const record of registry.list()) {
-      if (record.ignored || record.state === 'stopped' || !sleepDue(rules.policyFor(record.name).schedule, since, now)) continue
+      if (record.ignored || record.state === 'stopped' || typeof record.wouldStopAt === 'number' || !sleepDue(rules.policyFor(record.name).schedule, since, now)) continue
       try {
         const result = await lifecycle.stop(record.name, 'schedule')
         if (result.stopped) stopped.push(record.name)
@@ -154,9 +164,8 @@ export class Reconciler {
 
   /** A record for an app seen for the first time, shaped by the rules matching its name. */
   newRecord (app: ProviderApp): AppRecord {
-    const { rules, clock, defaultMaxIdleTimeMs, ignoredApps } = this.options
+    const { rules, clock, policy } = this.options
     const provider = app.provider ?? this.options.provider.name
-    const resolution = rules.policyFor(app.name, provider)
     return {
       name: app.name,
       provider,
@@ -169,11 +178,8 @@ export class Reconciler {
       state: app.state === 'running' || app.state === 'stopped' || app.state === 'failed' ? app.state : 'unknown',
       lastErrorDetail: app.state === 'failed' ? app.detail : undefined,
       lastActivityAt: clock.now(),
-      maxIdleTimeMs: resolution.maxIdleTimeMs === undefined ? defaultMaxIdleTimeMs : resolution.maxIdleTimeMs,
-      linkedApps: resolution.linkedApps,
       formation: app.formation,
-      ignored: ignoredApps.has(app.name) || resolution.ignore,
-      rules: resolution.rules
+      ...configurationOf(app.name, provider, rules, policy)
     }
   }
 
@@ -253,7 +259,8 @@ export class Reconciler {
     const now = clock.now()
     const due = registry.list().filter((record) => {
       const deadline = idleDeadline(record, keptAwakeUntil(this.options.rules.policyFor(record.name).schedule, now))
-      return deadline !== null && now >= deadline && registry.inflightCount(record.name) === 0 && !lifecycle.isBusy(record.name)
+      return deadline !== null && now >= deadline && registry.inflightCount(record.name) === 0 && !lifecycle.isBusy(record.name) &&
+        typeof record.wouldStopAt !== 'number'
     })
     const stopped: string[] = []
     const queue = [...due]

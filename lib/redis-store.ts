@@ -12,6 +12,8 @@ export function redisKeys (prefix: string) {
     changes: `${prefix}changes`,
     /** Live replicas, scored by the end of their lease. */
     replicas: `${prefix}replicas`,
+    /** replica → the hash of the paastis.yml it runs. */
+    configs: `${prefix}configs`,
     /** One hash per replica: app → exchanges open on it. */
     inflight: (replica: string) => `${prefix}inflight:${replica}`,
     lock: (name: string) => `${prefix}lock:${name}`
@@ -79,13 +81,24 @@ export class RedisStore implements RegistryStore {
    * Publishes this replica's open exchanges with a lease: a replica that dies stops counting
    * when its lease ends.
    */
-  async publishInflight (replica: string, counts: ReadonlyMap<string, number>, leaseMs: number, now: number): Promise<void> {
+  /** `configHash`: the configuration this replica runs (/readyz shows every live replica's). */
+  async publishInflight (replica: string, counts: ReadonlyMap<string, number>, leaseMs: number, now: number, configHash?: string): Promise<void> {
     const key = this.keys.inflight(replica)
     const batch = this.redis.multi().del(key)
+    if (configHash !== undefined) batch.hset(this.keys.configs, replica, configHash)
     if (counts.size > 0) batch.hset(key, Object.fromEntries(counts)).pexpire(key, leaseMs)
     await batch.zadd(this.keys.replicas, now + leaseMs, replica)
       .zremrangebyscore(this.keys.replicas, '-inf', now)
       .exec()
+  }
+
+  /** The configuration hash of every live replica. */
+  async configs (now: number): Promise<Map<string, string>> {
+    const replicas = await this.redis.zrangebyscore(this.keys.replicas, now, '+inf')
+    const all = await this.redis.hgetall(this.keys.configs)
+    const gone = Object.keys(all).filter((replica) => !replicas.includes(replica))
+    if (gone.length > 0) await this.redis.hdel(this.keys.configs, ...gone)
+    return new Map(replicas.flatMap((replica) => all[replica] === undefined ? [] : [[replica, all[replica]]]))
   }
 
   /** Exchanges open on the app on every live replica but `self`. */

@@ -21,7 +21,9 @@ export class RegistrySync {
   constructor (
     private readonly registry: Registry,
     private readonly store: RedisStore,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** The hash of the configuration this replica runs, published with its lease. */
+    private readonly configHash: () => string | undefined = () => undefined
   ) {}
 
   async start (redis: Redis, intervalMs: number): Promise<void> {
@@ -49,7 +51,7 @@ export class RegistrySync {
   async tick (): Promise<void> {
     try {
       await this.flush()
-      await this.store.publishInflight(this.replica, this.registry.inflightCounts(), this.leaseMs, Date.now())
+      await this.store.publishInflight(this.replica, this.registry.inflightCounts(), this.leaseMs, Date.now(), this.configHash())
       await this.registry.sync()
       if (this.degraded) this.log.info('Redis is back: activity flushed, registry read again')
       this.degraded = false
@@ -57,6 +59,11 @@ export class RegistrySync {
       if (!this.degraded) this.log.warn(`Redis did not answer (${(err as Error).message}): going on from memory`)
       this.degraded = true
     }
+  }
+
+  /** Every live replica's configuration hash (this one's included once it synced). */
+  async configs (): Promise<Map<string, string>> {
+    return await this.store.configs(Date.now())
   }
 
   /** Exchanges open on the app on the other live replicas. */

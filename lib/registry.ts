@@ -15,12 +15,25 @@ export class Registry {
   /** Bumped whenever an app name appears or disappears (negative caches depend on it). */
   namesVersion = 0
 
-  constructor (readonly store: RegistryStore) {}
+  /**
+   * `configure` writes what the configuration says of an app into its record (lib/app-policy.ts):
+   * applied to every record that comes from the store, so that a stored copy never brings back
+   * the rules it was saved with.
+   */
+  constructor (readonly store: RegistryStore, private readonly configure: (record: AppRecord) => boolean = () => false) {}
 
   /** Loads what the store remembers (records survive a restart with a persistent store). */
   async load (): Promise<void> {
-    for (const record of await this.store.all()) this.apps.set(record.name, record)
+    for (const record of await this.store.all()) {
+      this.configure(record)
+      this.apps.set(record.name, record)
+    }
     this.namesVersion++
+  }
+
+  /** The configuration changed: every record is configured again; the names of those that changed. */
+  reconfigure (): string[] {
+    return this.list().filter((record) => this.configure(record)).map((record) => record.name)
   }
 
   get (name: string): AppRecord | undefined {
@@ -46,12 +59,14 @@ export class Registry {
   merge (stored: AppRecord): AppRecord {
     const local = this.apps.get(stored.name)
     if (local === undefined) {
+      this.configure(stored)
       this.apps.set(stored.name, stored)
       this.namesVersion++
       return stored
     }
     const lastActivityAt = Math.max(local.lastActivityAt, stored.lastActivityAt)
     Object.assign(local, stored, { lastActivityAt })
+    this.configure(local)
     return local
   }
 

@@ -105,13 +105,25 @@ function templateMatcher (template: string): (name: string) => Array<string | un
 type RuleMatcher = (name: string) => ArrayLike<string | undefined> | null
 
 export class Rules {
-  private readonly matchers: RuleMatcher[]
+  private matchers: RuleMatcher[] = []
   private readonly policies = new Map<string, Resolution>()
+  private current: readonly Rule[] = []
 
-  constructor (readonly rules: readonly Rule[] = []) {
+  constructor (rules: readonly Rule[] = []) {
+    this.replace(rules)
+  }
+
+  get rules (): readonly Rule[] {
+    return this.current
+  }
+
+  /** A reloaded paastis.yml: every policy is computed again from the new rules. */
+  replace (rules: readonly Rule[]): void {
+    this.current = rules
     // A rule without app_name applies to the apps its pattern matches; a renaming rule, to the
     // apps its app_name names.
     this.matchers = rules.map((rule) => rule.appName === undefined ? (name) => rule.regex.exec(name) : templateMatcher(rule.appName))
+    this.policies.clear()
   }
 
   /**

@@ -8,6 +8,9 @@ export interface AppSavings {
   hoursRunning: number
   costPerHour: number | null
   saved: number | null
+  /** DRY_RUN: the hours it ran but would have slept, and what they would have saved. */
+  hoursWouldSleep: number
+  wouldHaveSaved: number | null
   days: Array<{ date: string, hoursAsleep: number, hoursRunning: number }>
 }
 
@@ -18,6 +21,9 @@ export interface Savings {
   hoursRunning: number
   /** Sum of the apps that have a cost; null when none has. */
   saved: number | null
+  /** DRY_RUN: what stopping the idle apps would have saved (hours they ran but would have slept). */
+  hoursWouldSleep: number
+  wouldHaveSaved: number | null
   apps: AppSavings[]
   days: Array<{ date: string, hoursAsleep: number, saved: number | null }>
 }
@@ -30,8 +36,10 @@ export function savings (accounts: Iterable<AppAccount>, costPerHour: (app: stri
   const apps: AppSavings[] = []
   const days = new Map<string, { date: string, asleepSeconds: number, saved: number | null }>()
   let runningSeconds = 0
+  let wouldSleepSeconds = 0
   for (const account of accounts) {
     runningSeconds += account.runningSeconds
+    wouldSleepSeconds += account.wouldSleepSeconds
     const cost = costPerHour(account.app) ?? null
     apps.push({
       app: account.app,
@@ -39,6 +47,8 @@ export function savings (accounts: Iterable<AppAccount>, costPerHour: (app: stri
       hoursRunning: hours(account.runningSeconds),
       costPerHour: cost,
       saved: cost === null ? null : money(cost * account.asleepSeconds / 3600),
+      hoursWouldSleep: hours(account.wouldSleepSeconds),
+      wouldHaveSaved: cost === null ? null : money(cost * account.wouldSleepSeconds / 3600),
       days: account.days.map((day) => ({ date: day.date, hoursAsleep: hours(day.asleepSeconds), hoursRunning: hours(day.runningSeconds) }))
     })
     for (const day of account.days) {
@@ -57,6 +67,8 @@ export function savings (accounts: Iterable<AppAccount>, costPerHour: (app: stri
     hoursAsleep: hours(asleepSeconds),
     hoursRunning: hours(runningSeconds),
     saved: costed.length === 0 ? null : money(costed.reduce((sum, app) => sum + (app.saved ?? 0), 0)),
+    hoursWouldSleep: hours(wouldSleepSeconds),
+    wouldHaveSaved: costed.length === 0 ? null : money(costed.reduce((sum, app) => sum + (app.wouldHaveSaved ?? 0), 0)),
     apps,
     days: [...days.values()].sort((a, b) => a.date.localeCompare(b.date))
       .map((day) => ({ date: day.date, hoursAsleep: hours(day.asleepSeconds), saved: day.saved === null ? null : money(day.saved) }))

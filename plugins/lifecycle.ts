@@ -24,6 +24,7 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     locks: fastify.locks,
     probeDispatcher: fastify.forwarder.agent,
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
+    dryRun: fastify.settings.dryRun,
     wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake,
     keptAwakeUntil: (app, now) => keptAwakeUntil(fastify.rules.policyFor(app.name).schedule, now)
   }))

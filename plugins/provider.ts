@@ -1,11 +1,13 @@
 // The provider: the one PROVIDER_NAME names, or, with `providers:` in paastis.yml, a set of them
 // (lib/provider-set.ts), each built from its own keys (providers/create.ts) and instrumented:
 // calls and errors counted for /metrics per provider; what they spawned stops with Paastis.
+// A reloaded paastis.yml rebuilds only the providers whose entry changed (`providerSetup`).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppOptions } from '../lib/app-options'
 import { ConfigError } from '../lib/config-error'
 import { envSchema, type Env } from '../lib/config-schema'
+import type { PaastisFile } from '../lib/paastis-file'
 import type { Provider } from '../lib/provider'
 import type { ProviderEntry } from '../lib/provider-entry'
 import { ProviderSet } from '../lib/provider-set'
@@ -13,11 +15,38 @@ import { CommandProvider } from '../providers/command'
 import { createProvider, type ProviderSettings } from '../providers/create'
 import { InstrumentedProvider } from '../providers/instrumented'
 
+interface Member {
+  name: string
+  provider: InstrumentedProvider
+  appPrefix?: string
+  domain?: string
+  /** What it was built from: an entry that reads the same is kept as it is at a reload. */
+  definition: string
+}
+
+/** Providers built for a paastis.yml, not yet in use. */
+export interface PreparedProviders {
+  file: PaastisFile
+  members: Member[]
+  added: string[]
+  removed: string[]
+}
+
+export interface ProviderSetup {
+  /** Builds what `file` asks for, reusing the providers it does not change; throws a ConfigError. */
+  prepare: (file: PaastisFile) => Promise<PreparedProviders>
+  /** Puts prepared providers in use; the ones no longer named are closed. */
+  apply: (prepared: PreparedProviders) => Promise<void>
+  /** Gives up prepared providers (another part of the file was refused). */
+  discard: (prepared: PreparedProviders) => Promise<void>
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     provider: InstrumentedProvider
     /** Each provider by its name, with its call counts (one entry without `providers:`). */
     providers: ReadonlyArray<{ name: string, provider: InstrumentedProvider }>
+    providerSetup: ProviderSetup
   }
 }
 
@@ -33,18 +62,18 @@ function entryConfig (config: Env, entry: ProviderEntry): Env {
 
 export default fp(async function provider (fastify: FastifyInstance, opts: AppOptions) {
   const { config, settings } = fastify
-  const providerSettings: ProviderSettings = {
+  const providerSettings = (file: PaastisFile): ProviderSettings => ({
     requestTimeoutMs: settings.providerRequestTimeoutMs,
     pollIntervalMs: settings.providerPollIntervalMs,
     commandStopGraceMs: settings.commandStopGraceMs,
     hooksTimeoutMs: settings.hooksTimeoutMs,
-    apps: settings.file.apps,
-    configFile: settings.file.path
-  }
-  const build = async (env: Env, name: string): Promise<InstrumentedProvider> => {
+    apps: file.apps,
+    configFile: file.path
+  })
+  const build = async (env: Env, name: string, file: PaastisFile): Promise<InstrumentedProvider> => {
     let inner: Provider
     try {
-      inner = createProvider(env, providerSettings, fastify.log.child({ provider: name }))
+      inner = createProvider(env, providerSettings(file), fastify.log.child({ provider: name }))
     } catch (err) {
       // "PROVIDER_SCALINGO_API_TOKEN is required" names the variable; an entry's key is its own.
       if (err instanceof ConfigError && name !== env.PROVIDER_NAME) throw new ConfigError(`providers: ${name}: ${err.message.replace(/PROVIDER_[A-Z]+_([A-Z_]+)/g, (_all, key: string) => key.toLowerCase())}`)
@@ -55,23 +84,68 @@ export default fp(async function provider (fastify: FastifyInstance, opts: AppOp
     return new InstrumentedProvider(inner, name)
   }
 
-  const entries = settings.file.providers
-  let members: Array<{ name: string, provider: InstrumentedProvider, appPrefix?: string, domain?: string }>
-  if (entries.length === 0) {
-    members = [{ name: config.PROVIDER_NAME, provider: await build(config, config.PROVIDER_NAME) }]
-  } else {
-    members = []
-    for (const entry of entries) members.push({ name: entry.name, provider: await build(entryConfig(config, entry), entry.name), appPrefix: entry.appPrefix, domain: entry.domain })
-  }
-  const names = new Set(members.map((member) => member.name))
-  settings.file.rules.forEach((rule, i) => {
-    if (rule.provider !== undefined && !names.has(rule.provider)) {
-      throw new ConfigError(`${settings.file.path}: rules[${i}].provider: no provider is named "${rule.provider}" (${[...names].join(', ')})`)
+  let members: Member[] = []
+  const prepare = async (file: PaastisFile): Promise<PreparedProviders> => {
+    const wanted = file.providers.length === 0
+      ? [{ name: config.PROVIDER_NAME, env: config, definition: '' }]
+      : file.providers.map((entry) => ({ name: entry.name, env: entryConfig(config, entry), definition: JSON.stringify(entry), entry }))
+    const next: Member[] = []
+    const fresh: Member[] = []
+    try {
+      for (const want of wanted) {
+        const kept = members.find((member) => member.name === want.name && member.definition === want.definition)
+        const entry = 'entry' in want ? want.entry : undefined
+        if (kept !== undefined) {
+          next.push({ ...kept, appPrefix: entry?.appPrefix, domain: entry?.domain })
+          continue
+        }
+        const built: Member = { name: want.name, provider: await build(want.env, want.name, file), appPrefix: entry?.appPrefix, domain: entry?.domain, definition: want.definition }
+        fresh.push(built)
+        next.push(built)
+      }
+      const names = new Set(next.map((member) => member.name))
+      file.rules.forEach((rule, i) => {
+        if (rule.provider !== undefined && !names.has(rule.provider)) {
+          throw new ConfigError(`${file.path}: rules[${i}].provider: no provider is named "${rule.provider}" (${[...names].join(', ')})`)
+        }
+      })
+    } catch (err) {
+      await Promise.all(fresh.map(async (member) => { await member.provider.close() }))
+      throw err
     }
-  })
-  const provider = entries.length === 0 ? members[0].provider : new InstrumentedProvider(new ProviderSet(members))
-  fastify.decorate('provider', provider)
-  fastify.decorate('providers', members.map(({ name, provider }) => ({ name, provider })))
+    return {
+      file,
+      members: next,
+      added: fresh.map((member) => member.name).filter((name) => !members.some((member) => member.name === name)),
+      removed: members.filter((member) => !next.some((kept) => kept.name === member.name)).map((member) => member.name)
+    }
+  }
+  // Calls go through the top's counts and then the member's (per provider, for /metrics).
+  const innerOf = (prepared: PreparedProviders): Provider =>
+    prepared.file.providers.length === 0 ? prepared.members[0].provider : new ProviderSet(prepared.members)
+  const apply = async (prepared: PreparedProviders): Promise<void> => {
+    const gone = members.filter((member) => !prepared.members.some((kept) => kept.provider === member.provider))
+    members = prepared.members
+    top.replace(innerOf(prepared))
+    list.splice(0, list.length, ...members.map(({ name, provider }) => ({ name, provider })))
+    // The command provider's apps are the file's `apps:`, whether or not its entry changed.
+    for (const member of members) {
+      if (member.provider.inner instanceof CommandProvider) await member.provider.inner.setApps(prepared.file.apps)
+    }
+    await Promise.all(gone.map(async (member) => { await member.provider.close() }))
+  }
+  const discard = async (prepared: PreparedProviders): Promise<void> => {
+    const unused = prepared.members.filter((member) => !members.some((kept) => kept.provider === member.provider))
+    await Promise.all(unused.map(async (member) => { await member.provider.close() }))
+  }
+
+  const first = await prepare(settings.file)
+  members = first.members
+  const top = new InstrumentedProvider(innerOf(first))
+  const list = members.map(({ name, provider }) => ({ name, provider }))
+  fastify.decorate('provider', top)
+  fastify.decorate('providers', list)
+  fastify.decorate('providerSetup', { prepare, apply, discard })
   // Processes Paastis spawned stop with it.
-  fastify.addHook('onClose', async () => { await provider.close() })
+  fastify.addHook('onClose', async () => { await top.close() })
 }, { name: 'provider', dependencies: ['config', 'settings'] })

@@ -7,6 +7,7 @@ import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
 import type { AppOptions } from '../lib/app-options'
 import { ConfigError } from '../lib/config-error'
+import { describeStopPlan, stopPlan } from '../lib/stop-plan'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,8 +27,7 @@ export default fp(async function reconciler (fastify: FastifyInstance, opts: App
     events: fastify.events,
     clock: fastify.clock,
     log,
-    defaultMaxIdleTimeMs: fastify.settings.defaultMaxIdleTimeMs,
-    ignoredApps: fastify.settings.ignoredApps,
+    policy: fastify.settings.policy,
     locks: fastify.locks,
     sync: fastify.registrySync,
     suspectChecks: fastify.config.DISCOVERY_SUSPECT_CHECKS
@@ -61,6 +61,12 @@ export default fp(async function reconciler (fastify: FastifyInstance, opts: App
     const outcome = await reconciler.tryDiscover()
     if (!('error' in outcome)) {
       log.info({ apps: fastify.registry.size }, 'apps listed')
+      // Before anything is stopped, the operator reads what will be (`paastis check` prints it itself).
+      if (opts.check !== true) {
+        const { dryRun, policy } = fastify.settings
+        const plan = stopPlan(fastify.registry.list())
+        for (const line of describeStopPlan(plan, { dryRun, optIn: policy.optIn })) log[plan.stoppable.length > 0 ? 'warn' : 'info'](line)
+      }
       return
     }
     if (opts.check === true) return

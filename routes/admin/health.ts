@@ -5,7 +5,15 @@ import { conflictMessage } from '../../lib/reconciler'
 
 const healthSchema = {
   type: 'object',
-  properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } }
+  properties: {
+    status: { type: 'string' },
+    checks: { type: 'object', additionalProperties: { type: 'string' } },
+    configuration: {
+      type: 'object',
+      description: 'The paastis.yml this replica runs (hash) and, with a shared registry, what every live replica runs',
+      properties: { hash: { type: 'string' }, replicas: { type: 'object', additionalProperties: { type: 'string' } } }
+    }
+  }
 } as const
 
 export default async function health (fastify: FastifyInstance): Promise<void> {
@@ -25,8 +33,9 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
   }, async (_request, reply) => {
     const { reconciler } = fastify
     const providerOk = reconciler.lastDiscoveryOk === true
+    const { configReload } = fastify
     const checks: Record<string, string> = {
-      config: 'ok',
+      config: configReload.error === undefined ? 'ok' : `the last reload of paastis.yml was refused: ${configReload.error}; running configuration ${configReload.current.hash}`,
       provider: providerOk
         ? 'ok'
         : reconciler.listed
@@ -49,7 +58,16 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
     // The event store is history, not the request path: away, it is reported, not a reason to
     // take this replica out of rotation (events wait in memory meanwhile).
     if (fastify.events.store !== undefined) checks.events = fastify.events.health() ?? 'ok'
+    const configuration: { hash: string, replicas?: Record<string, string> } = { hash: configReload.current.hash }
+    if (fastify.registrySync !== undefined && redisOk) {
+      const replicas = await fastify.registrySync.configs().catch(() => undefined)
+      if (replicas !== undefined) {
+        configuration.replicas = Object.fromEntries(replicas)
+        const hashes = new Set(replicas.values())
+        if (hashes.size > 1) checks.replicas = `the replicas run ${hashes.size} different paastis.yml (${[...hashes].join(', ')}): reload each, or deploy the same file to all`
+      }
+    }
     const ready = providerOk && redisOk
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks, configuration })
   })
 }

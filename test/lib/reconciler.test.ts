@@ -1,6 +1,7 @@
 // The reconciler on the domain alone (no Fastify): a provider of a few in-memory apps, a clock the
 // test moves. Discovery, forgetting, a suspect listing, the idle sweep and a failing listing.
 import t from 'tap'
+import { OPT_OUT } from '../../lib/app-policy'
 import type { Formation } from '../../lib/app-record'
 import { EventLog } from '../../lib/events'
 import { Lifecycle } from '../../lib/lifecycle'
@@ -48,7 +49,7 @@ function setup () {
     wakeOptionsFor: (app) => rules.policyFor(app.name).wake
   })
   const reconciler = new Reconciler({
-    registry, provider, lifecycle, rules, events, clock, log: silent, defaultMaxIdleTimeMs: 60_000, ignoredApps: new Set(['left-alone']), suspectChecks: 2
+    registry, provider, lifecycle, rules, events, clock, log: silent, policy: { ...OPT_OUT, defaultMaxIdleTimeMs: 60_000, ignoredApps: new Set(['left-alone']) }, suspectChecks: 2
   })
   return { registry, provider, events, reconciler, advance: (ms: number) => { now += ms } }
 }

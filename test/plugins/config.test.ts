@@ -33,10 +33,10 @@ t.test('a broken paastis.yml stops start-up with file, line and reason', async (
 
 t.test('0 is a valid number and defaults apply', async (t) => {
   const server = await build(t, { env: { START_AND_STOP_MAX_IDLE_TIME: '0', PORT: '0' } })
-  t.equal(server.settings.defaultMaxIdleTimeMs, 0, 'an idle time of 0 is not replaced by the default')
+  t.equal(server.settings.policy.defaultMaxIdleTimeMs, 0, 'an idle time of 0 is not replaced by the default')
   t.equal(server.config.PORT, 0)
   const defaults = await build(t)
-  t.equal(defaults.settings.defaultMaxIdleTimeMs, 15 * 60_000, 'the seed default: 15 minutes')
+  t.equal(defaults.settings.policy.defaultMaxIdleTimeMs, 15 * 60_000, 'the seed default: 15 minutes')
   t.equal(defaults.config.ADMIN_HOST, 'localhost')
   t.equal(defaults.settings.wakeTimeoutMs, 120_000)
 })

@@ -117,7 +117,7 @@ t.test('the OpenAPI document validates and lists every admin route, not the catc
   t.equal(response.statusCode, 200, 'browsable without the token')
   const document = response.json()
   await t.resolves(SwaggerParser.validate(structuredClone(document)), 'valid OpenAPI')
-  t.same(Object.keys(document.paths).sort(), ['/apps', '/apps/{name}', '/apps/{name}/pin', '/apps/{name}/start', '/apps/{name}/stop', '/events', '/healthz', '/metrics', '/readyz', '/savings'], "the dashboard's files and sign-in are not API")
+  t.same(Object.keys(document.paths).sort(), ['/apps', '/apps/{name}', '/apps/{name}/pin', '/apps/{name}/start', '/apps/{name}/stop', '/config/reload', '/events', '/healthz', '/metrics', '/readyz', '/savings'], "the dashboard's files and sign-in are not API")
   const ui = await server.inject({ url: '/docs/', headers: { host: 'localhost' } })
   t.equal(ui.statusCode, 200)
   t.match(ui.body, /swagger/i, 'Swagger UI')
@@ -163,7 +163,7 @@ t.test('health: /healthz and /readyz without token', async (t) => {
   t.same((await server.inject({ url: '/healthz', headers: { host: 'localhost' } })).json(), { status: 'ok' })
   const ready = await server.inject({ url: '/readyz', headers: { host: 'localhost:8080' } })
   t.equal(ready.statusCode, 200)
-  t.same(ready.json(), { status: 'ready', checks: { config: 'ok', provider: 'ok' } })
+  t.same(ready.json(), { status: 'ready', checks: { config: 'ok', provider: 'ok' }, configuration: { hash: server.settings.file.hash } })
   server.provider.inner.list = async () => { throw new Error('provider down') }
   await server.reconciler.tick()
   const notReady = await server.inject({ url: '/readyz', headers: { host: 'localhost' } })
