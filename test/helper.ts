@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
-import app, { options } from '../app'
+// '../app' alone would be Heroku's app.json for the TypeScript loader: the extension says which.
+import app, { options } from '../app.ts'
 import type { Clock } from '../lib/clock'
 
 export const FIXTURE_APP = path.join(__dirname, 'fixtures', 'app.js')
