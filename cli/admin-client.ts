@@ -1,8 +1,45 @@
 // The admin API seen from the command line: PAASTIS_URL and PAASTIS_TOKEN, and errors that say
 // what to fix (the URL, the token, the name) rather than what broke.
+import Ajv, { type ValidateFunction } from 'ajv'
 import type { Savings } from '../lib/savings'
 
 export class CliError extends Error {}
+
+/** An answer larger than this is no admin API's (a misdirected PAASTIS_URL, a hostile server). */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+/** What an answer must look like before the CLI reads it, and its name in an error. */
+export interface Shape { what: string, schema: object }
+
+const ajv = new Ajv({ strict: false })
+const validators = new WeakMap<object, ValidateFunction>()
+function validatorOf (shape: Shape): ValidateFunction {
+  let validate = validators.get(shape.schema)
+  if (validate === undefined) {
+    validate = ajv.compile(shape.schema)
+    validators.set(shape.schema, validate)
+  }
+  return validate
+}
+
+/** Reads a body up to `max` bytes; more is an error, not a crash. */
+async function boundedText (response: Response, max: number): Promise<string> {
+  const reader = response.body?.getReader()
+  if (reader === undefined) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > max) {
+      await reader.cancel().catch(() => {})
+      throw new CliError(`the answer is larger than ${max / 1024 / 1024} MB: not Paastis's admin API? (is PAASTIS_URL right?)`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
 
 export interface ClientOptions {
   url: string
@@ -26,25 +63,25 @@ export class AdminClient {
     if (options.token === undefined || options.token === '') throw new CliError("PAASTIS_TOKEN is not set: give it Paastis's ROUTING_SYSTEM_API_TOKEN")
   }
 
-  async get<T> (path: string, query: Record<string, string | undefined> = {}): Promise<{ body: T, headers: Headers }> {
-    return await this.call<T>('GET', path, query)
+  async get<T> (path: string, shape: Shape, query: Record<string, string | undefined> = {}): Promise<{ body: T, headers: Headers }> {
+    return await this.call<T>('GET', path, shape, query)
   }
 
-  async post<T> (path: string, query: Record<string, string | undefined> = {}, timeoutMs?: number): Promise<{ body: T, status: number }> {
-    const { body, status } = await this.call<T>('POST', path, query, timeoutMs)
+  async post<T> (path: string, shape: Shape, query: Record<string, string | undefined> = {}, timeoutMs?: number): Promise<{ body: T, status: number }> {
+    const { body, status } = await this.call<T>('POST', path, shape, query, timeoutMs)
     return { body, status }
   }
 
-  async delete<T> (path: string): Promise<{ body: T }> {
-    const { body } = await this.call<T>('DELETE', path, {})
+  async delete<T> (path: string, shape: Shape): Promise<{ body: T }> {
+    const { body } = await this.call<T>('DELETE', path, shape, {})
     return { body }
   }
 
-  savings (from?: string, to?: string): Promise<{ body: Savings }> {
-    return this.get<Savings>('/savings', { from, to })
+  savings (shape: Shape, from?: string, to?: string): Promise<{ body: Savings }> {
+    return this.get<Savings>('/savings', shape, { from, to })
   }
 
-  private async call<T> (method: string, path: string, query: Record<string, string | undefined>, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<{ body: T, headers: Headers, status: number }> {
+  private async call<T> (method: string, path: string, shape: Shape, query: Record<string, string | undefined>, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<{ body: T, headers: Headers, status: number }> {
     const url = new URL(path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`))
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, value)
     let response: Response
@@ -61,14 +98,26 @@ export class AdminClient {
       if ((err as Error).name === 'TimeoutError') throw new CliError(`${this.base.origin} did not answer within ${Math.round(timeoutMs / 1000)} s`)
       throw new CliError(`cannot reach Paastis at ${this.base.origin} (${cause?.code ?? cause?.message ?? (err as Error).message}): is it running, and is PAASTIS_URL right?`)
     }
-    const text = await response.text()
+    let text: string
+    try {
+      text = await boundedText(response, MAX_ANSWER_BYTES)
+    } catch (err) {
+      if (err instanceof CliError) throw err
+      // The deadline covers the body too: an endless one ends here, in words.
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') throw new CliError(`${this.base.origin} did not finish its answer within ${Math.round(timeoutMs / 1000)} s: not Paastis's admin API? (is PAASTIS_URL right?)`)
+      throw new CliError(`${this.base.origin}: the answer was cut (${(err as Error).message})`)
+    }
     let body: unknown
     try {
       body = JSON.parse(text)
     } catch {
       throw new CliError(`${this.base.origin} answered ${response.status} ${response.headers.get('content-type') ?? ''} that is not Paastis's admin API: is PAASTIS_URL right?`.replace(/ +:/, ':'))
     }
-    if (response.ok) return { body: body as T, headers: response.headers, status: response.status }
+    if (response.ok) {
+      const validate = validatorOf(shape)
+      if (!validate(body)) throw new CliError(`${this.base.origin} answered JSON that is not ${shape.what} (${validate.errors?.[0]?.instancePath || 'the document'} ${validate.errors?.[0]?.message ?? ''}): not Paastis's admin API, or another version of it? (is PAASTIS_URL right?)`.replace(/ +\)/, ')'))
+      return { body: body as T, headers: response.headers, status: response.status }
+    }
     const error = body as Partial<ApiError>
     if (typeof error.code !== 'string') throw new CliError(`${this.base.origin} answered ${response.status}: not Paastis's admin API? (is PAASTIS_URL right?)`)
     throw new CliError(explain(error as ApiError))

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import type { Savings } from '../lib/savings'
 import { AdminClient, CliError } from './admin-client'
+import { printable, SHAPES } from './shapes'
 import { hours, span, table } from './table'
 
 export const CLI_COMMANDS = ['apps', 'start', 'stop', 'pin', 'unpin', 'events', 'savings'] as const
@@ -36,7 +37,9 @@ export interface Output { out: (text: string) => void, err: (text: string) => vo
 
 const ago = (iso: string, now: number): string => `${span((now - Date.parse(iso)) / 1000)} ago`
 
-export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output): Promise<number> {
+export async function runCli (argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  // Everything printed goes through printable(): no escape sequence reaches the terminal.
+  const io: Output = { out: (text) => { output.out(printable(text)) }, err: (text) => { output.err(printable(text)) } }
   let parsed
   try {
     parsed = parseArgs({
@@ -79,7 +82,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
     const now = Date.now()
     switch (command) {
       case 'apps': {
-        const { body } = await client.get<AppView[]>('/apps', { provider: values.provider, state: values.state })
+        const { body } = await client.get<AppView[]>('/apps', SHAPES.apps, { provider: values.provider, state: values.state })
         print(body, () => body.length === 0
           ? 'No apps.'
           : table(['APP', 'PROVIDER', 'STATE', 'STOPS IN', 'LAST ACTIVITY', 'HOURS ASLEEP', 'WAKES', 'MEDIAN WAKE'], body.map((app) => [
@@ -94,13 +97,13 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
       }
       case 'start': {
         const name = rest[0]
-        const { body, status } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/start`, { wait: values.wait === true ? 'true' : undefined }, values.wait === true ? 600_000 : undefined)
+        const { body, status } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/start`, SHAPES.app, { wait: values.wait === true ? 'true' : undefined }, values.wait === true ? 600_000 : undefined)
         print(body, () => status === 202 ? `${name}: starting (paastis start ${name} --wait waits until it answers)` : `${name}: ${body.state}`)
         return 0
       }
       case 'stop': {
         const name = rest[0]
-        const { body } = await client.post<{ stopped: boolean, app: AppView }>(`/apps/${encodeURIComponent(name)}/stop`)
+        const { body } = await client.post<{ stopped: boolean, app: AppView }>(`/apps/${encodeURIComponent(name)}/stop`, SHAPES.stop)
         print(body, () => `${name}: ${body.app.state}`)
         return 0
       }
@@ -110,18 +113,18 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
           io.err(`paastis pin: say how long, e.g. --for 2h\n\n${CLI_HELP}`)
           return 2
         }
-        const { body } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/pin`, { for: values.for })
+        const { body } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/pin`, SHAPES.app, { for: values.for })
         print(body, () => `${name}: ${body.state}, pinned until ${body.pinnedUntil ?? '?'}`)
         return 0
       }
       case 'unpin': {
         const name = rest[0]
-        const { body } = await client.delete<AppView>(`/apps/${encodeURIComponent(name)}/pin`)
+        const { body } = await client.delete<AppView>(`/apps/${encodeURIComponent(name)}/pin`, SHAPES.app)
         print(body, () => `${name}: ${body.state}, not pinned`)
         return 0
       }
       case 'events': {
-        const { body } = await client.get<EventView[]>('/events', { app: values.app, type: values.type, limit: values.limit })
+        const { body } = await client.get<EventView[]>('/events', SHAPES.events, { app: values.app, type: values.type, limit: values.limit })
         print(body, () => body.length === 0
           ? 'No events.'
           : table(['AT', 'APP', 'EVENT', 'CAUSE', 'MESSAGE'], body.map((event) => [
@@ -130,7 +133,7 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
         return 0
       }
       case 'savings': {
-        const { body } = await client.savings(values.from, values.to)
+        const { body } = await client.savings(SHAPES.savings, values.from, values.to)
         print(body, () => savingsText(body))
         return 0
       }
@@ -145,9 +148,14 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, io: Output
   }
 }
 
-function savingsText (savings: Savings): string {
+function savingsText (savings: Savings & { dryRun?: boolean }): string {
   const money = (value: number | null): string => value === null ? '–' : value.toFixed(2)
   const rows = savings.apps.map((app) => [app.app, hours(app.hoursAsleep), hours(app.hoursRunning), money(app.costPerHour), money(app.saved)])
   rows.push(['TOTAL', hours(savings.hoursAsleep), hours(savings.hoursRunning), '', money(savings.saved)])
-  return `From ${savings.from} to ${savings.to}\n\n${table(['APP', 'HOURS ASLEEP', 'HOURS RUNNING', 'COST/HOUR', 'SAVED'], rows)}`
+  const text = `From ${savings.from} to ${savings.to}\n\n${table(['APP', 'HOURS ASLEEP', 'HOURS RUNNING', 'COST/HOUR', 'SAVED'], rows)}`
+  if (savings.dryRun !== true) return text
+  // DRY_RUN: nothing was stopped; what stopping would have saved is the figure to read.
+  const would = savings.apps.map((app) => [app.app, hours(app.hoursWouldSleep ?? 0), money(app.wouldHaveSaved ?? null)])
+  would.push(['TOTAL', hours(savings.hoursWouldSleep ?? 0), money(savings.wouldHaveSaved ?? null)])
+  return `${text}\n\nDRY_RUN is on: no app was stopped. Had it been off:\n\n${table(['APP', 'HOURS IT WOULD HAVE SLEPT', 'WOULD HAVE SAVED'], would)}`
 }

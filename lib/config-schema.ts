@@ -29,6 +29,8 @@ export const envSchema = {
     EVENTS_STORE_TYPE: { type: 'string', enum: ['memory', 'redis', 'postgres'] },
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     EVENTS_RETENTION: { ...duration, default: '90d' },
+    // The deadline of every call to Redis and to the event store: a silent one costs this, no more.
+    STORE_TIMEOUT: { ...duration, default: '2s' },
     WEBHOOK_URLS: { ...text, default: '' },
     WEBHOOK_EVENTS: { ...text, default: 'started,start_failed,stopped,stop_vetoed' },
     WEBHOOK_SECRET: { type: 'string', minLength: 16 },
@@ -67,6 +69,8 @@ export const envSchema = {
     HOOKS_BEFORE_STOP: text,
     HOOKS_AFTER_STOP: text,
     HOOKS_TIMEOUT: { ...duration, default: '30s' },
+    // More variables of Paastis's environment passed to apps and hooks (never a secret of Paastis).
+    CHILD_ENV: { ...text, default: '' },
     ROUTING_SYSTEM_API_ENABLED: { type: 'boolean', default: true },
     ROUTING_SYSTEM_API_TOKEN: { type: 'string', minLength: 1 },
     ADMIN_HOST: { type: 'string', pattern: '^[A-Za-z0-9.-]+$', default: 'localhost' },
@@ -121,9 +125,19 @@ export function commaList (value: string | undefined): string[] {
   return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '')
 }
 
-/** The environment for a child process (an app, a hook): Paastis's own secrets removed. */
-export function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const name of SECRET_ENV) delete env[name]
+/** What every child (an app, a hook) gets of Paastis's environment: the system's basics, never a secret. */
+export const CHILD_ENV_BASE: readonly string[] = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TERM', 'NODE_ENV']
+
+/**
+ * The environment of a child process: an allow-list — the base above, the LC_* locale, the names
+ * CHILD_ENV adds — then what the child's own entry sets. Nothing else of Paastis's environment
+ * (its tokens, the `${VAR}` of `providers:`, whatever a platform injects) reaches it.
+ */
+export function childEnv (extra: Record<string, string>, source: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const allowed = new Set([...CHILD_ENV_BASE, ...commaList(source.CHILD_ENV)])
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(source)) {
+    if (value !== undefined && (allowed.has(name) || name.startsWith('LC_'))) env[name] = value
+  }
   return { ...env, ...extra }
 }

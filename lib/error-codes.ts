@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   TOO_MANY_CONNECTIONS: 'Paastis holds as many connections as MAX_CONNECTIONS allows',
   STOP_VETOED: 'the before-stop hook vetoed the stop',
   STOP_FAILED: 'the provider failed to stop the app',
+  EVENTS_UNAVAILABLE: 'the event store does not answer, and the page asked for (a cursor) can only come from it',
   CONFIG_INVALID: 'paastis.yml was not reloaded: the file is invalid (the running configuration is kept)',
   ADMIN_API_DISABLED: 'the admin API has no token configured, so it is off',
   ADMIN_FORBIDDEN: 'the caller\'s address is not in ADMIN_ALLOW',

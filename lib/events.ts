@@ -3,6 +3,7 @@
 // PostgreSQL); reads prefer the store and fall back to memory while it does not answer.
 import { EventEmitter } from 'node:events'
 import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './event-store'
+import { PaastisError } from './errors'
 import { MemoryEvents } from './memory-events'
 
 export { EVENT_TYPES } from './event-store'
@@ -35,7 +36,9 @@ export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
     if (this.store !== undefined) {
       try {
         return await this.store.page(filter)
-      } catch {
+      } catch (err) {
+        // A cursor is the store's id: this replica's memory has other ids, so no page of it answers.
+        if (filter.before !== undefined) throw new PaastisError('EVENTS_UNAVAILABLE', `the event store does not answer (${(err as Error).message}): the pages after the first need it; try again later`, 10)
         // The store does not answer: this replica's own events are better than none.
       }
     }

@@ -1,8 +1,8 @@
 // What the schemas of paastis.yml share: the JSON Schema shapes of its values, each with the
 // message a person reads when it is wrong (`x-message`, read by lib/paastis-file.ts), and the
 // conversions that a schema cannot do (patterns compiled and checked, durations in ms).
-import safeRegex from 'safe-regex2'
 import { DURATION_PATTERN, parseDuration } from './duration'
+import { linearPattern, type Pattern } from './pattern'
 
 /** Where a value is in the file: ['rules', 0, 'pattern']. */
 export type At = Array<string | number>
@@ -31,21 +31,18 @@ export function asDuration (value: Json | undefined): number | undefined {
 const MAX_PATTERN_LENGTH = 1000
 
 /**
- * Rule patterns and user-agent patterns run on what strangers send: one that can backtrack
- * catastrophically (nested quantifiers, such as `(a+)*`) would let a single request freeze
- * Paastis, so it is refused here, with the way out.
+ * Rule patterns, user-agent patterns and ping regexes: RE2 syntax, matched in linear time (a
+ * stranger's Host or User-Agent can never freeze Paastis); what RE2 cannot run is refused here.
  */
-export function compilePattern (source: string, at: At, fail: Fail): RegExp {
+export function compilePattern (source: string, at: At, fail: Fail): Pattern {
   if (source.length > MAX_PATTERN_LENGTH) fail(at, `is longer than ${MAX_PATTERN_LENGTH} characters`)
-  let regex: RegExp
   try {
-    regex = new RegExp(source)
+    return linearPattern(source)
   } catch (err) {
-    fail(at, `invalid regular expression: ${(err as Error).message}`)
+    const reason = (err as Error).message
+    const hint = /\(\?[=!<]|\\[1-9]|\\k</.test(source)
+      ? ' (lookarounds and backreferences are not RE2 syntax: patterns run in linear time, so that a stranger cannot freeze Paastis)'
+      : ''
+    return fail(at, `invalid regular expression: ${reason}${hint}`)
   }
-  if (!safeRegex(regex)) {
-    fail(at, `"${source}" can backtrack catastrophically (a quantifier inside a repeated group): ` +
-      'a long Host could freeze Paastis. Rewrite it without nested repetition, e.g. ^[a-z0-9-]*-preview$ instead of ^([a-z0-9]+-?)*-preview$')
-  }
-  return regex
 }

@@ -21,10 +21,13 @@ export class RedisLocks implements Locks {
   constructor (
     private readonly redis: Redis,
     private readonly keyOf: (name: string) => string,
-    private readonly leaseMs = 10_000
+    private readonly leaseMs = 10_000,
+    /** False while Redis is known not to answer: no lock is asked for (it would cost a deadline). */
+    private readonly reachable: () => boolean = () => true
   ) {}
 
   async acquire (name: string): Promise<Acquired> {
+    if (!this.reachable()) return 'unavailable'
     const key = this.keyOf(name)
     const token = randomUUID()
     let taken: string | null

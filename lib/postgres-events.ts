@@ -29,12 +29,15 @@ export class PostgresEvents implements EventStore {
     await this.ready()
     const { sql } = this
     const limit = filter.limit ?? 100
+    // A cursor beyond every id the table can hold is older than none: every event is before it.
+    const id = filter.before?.split('-')[0]
+    const before = id === undefined || BigInt(id) > 9_223_372_036_854_775_807n ? undefined : id
     const rows = await sql<Row[]>`
       SELECT id::text AS id, event FROM paastis_events
       WHERE true
         ${filter.app === undefined ? sql`` : sql`AND app = ${filter.app}`}
         ${filter.type === undefined ? sql`` : sql`AND type = ${filter.type}`}
-        ${filter.before === undefined ? sql`` : sql`AND id < ${filter.before}::bigint`}
+        ${before === undefined ? sql`` : sql`AND id < ${before}::bigint`}
       ORDER BY paastis_events.id DESC
       LIMIT ${limit + 1}`
     const events: StoredEvent[] = rows.slice(0, limit).map((row) => ({ id: row.id, ...row.event }))

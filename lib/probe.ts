@@ -3,14 +3,15 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
+import type { Pattern } from './pattern'
 
 export interface ProbeSpec {
   method: string
   path: string
   /** Ready when any of the given regexes matches; with none given, `statusCode: ^[2-4]`. */
-  statusCode?: RegExp
-  headers?: RegExp
-  body?: RegExp
+  statusCode?: Pattern
+  headers?: Pattern
+  body?: Pattern
   /** Extra wait once the probe passed (apps that answer before they are really warm). */
   settleMs?: number
 }

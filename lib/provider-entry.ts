@@ -58,6 +58,8 @@ export interface ProviderEntry {
   domain?: string
   /** The PROVIDER_* variables this entry sets, its `${VAR}` references resolved. */
   env: Partial<Record<EnvName, string | number>>
+  /** The variables its `${VAR}` name: secrets of Paastis, never passed to a child. */
+  references: string[]
 }
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
@@ -66,7 +68,7 @@ const WHOLE_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/
 /** One entry checked by PROVIDER_SCHEMA, its keys checked for its type and its references resolved. */
 export function toProviderEntry (value: Record<string, Json>, at: At, fail: Fail, env: Record<string, string | undefined>): ProviderEntry {
   const type = value.type as ProviderType
-  const entry: ProviderEntry = { name: String(value.name), type, env: {} }
+  const entry: ProviderEntry = { name: String(value.name), type, env: {}, references: [] }
   const prefix = asText(value.app_prefix)
   if (prefix !== undefined) entry.appPrefix = prefix
   const domain = asText(value.domain)
@@ -82,6 +84,7 @@ export function toProviderEntry (value: Record<string, Json>, at: At, fail: Fail
       fail(where, `is a secret: it must come from the environment, as \${${entry.name.toUpperCase().replace(/-/g, '_')}_${key.toUpperCase()}}, never be written in the file`)
     }
     const resolved = written.replace(REFERENCE, (_whole, name: string) => {
+      entry.references.push(name)
       const found = env[name]
       if (found === undefined || found === '') fail(where, `\${${name}} is not set in the environment`)
       return found as string

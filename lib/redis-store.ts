@@ -12,6 +12,10 @@ export function redisKeys (prefix: string) {
     changes: `${prefix}changes`,
     /** Live replicas, scored by the end of their lease. */
     replicas: `${prefix}replicas`,
+    /** Dashboard sessions signed out, scored by when they would have expired. */
+    revokedSessions: `${prefix}sessions:revoked`,
+    /** Every dashboard session issued before this instant is refused. */
+    sessionsNotBefore: `${prefix}sessions:not-before`,
     /** replica → the hash of the paastis.yml it runs. */
     configs: `${prefix}configs`,
     /** One hash per replica: app → exchanges open on it. */
@@ -110,5 +114,30 @@ export class RedisStore implements RegistryStore {
     for (const replica of others) batch.hget(this.keys.inflight(replica), name)
     const results = await batch.exec() ?? []
     return results.reduce((sum, [, value]) => sum + Number(value ?? 0), 0)
+  }
+}
+
+/** Revoked dashboard sessions, shared by every replica: one sorted set scored by expiry, one key. */
+export class RedisRevocations {
+  constructor (private readonly redis: Redis, private readonly keys: ReturnType<typeof redisKeys>) {}
+
+  async revoke (session: string, expiresAt: number): Promise<void> {
+    await this.redis.zadd(this.keys.revokedSessions, expiresAt, session)
+  }
+
+  async revokeAll (at: number): Promise<void> {
+    // Kept as long as a session lives at most (12 h), then nothing issued before it is left.
+    await this.redis.set(this.keys.sessionsNotBefore, String(at), 'PX', 24 * 3_600_000)
+  }
+
+  async read (now: number): Promise<{ sessions: Map<string, number>, before: number }> {
+    const [, flat, before] = await Promise.all([
+      this.redis.zremrangebyscore(this.keys.revokedSessions, '-inf', now),
+      this.redis.zrangebyscore(this.keys.revokedSessions, now, '+inf', 'WITHSCORES'),
+      this.redis.get(this.keys.sessionsNotBefore)
+    ])
+    const sessions = new Map<string, number>()
+    for (let i = 0; i < flat.length; i += 2) sessions.set(flat[i], Number(flat[i + 1]))
+    return { sessions, before: Number(before ?? 0) }
   }
 }

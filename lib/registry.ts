@@ -14,6 +14,11 @@ export class Registry {
   private readonly holds = new Counts()
   /** Bumped whenever an app name appears or disappears (negative caches depend on it). */
   namesVersion = 0
+  /**
+   * The store did not take the last write: further writes wait for the next sync instead of each
+   * costing a deadline (a wake must not pay STORE_TIMEOUT per change of state).
+   */
+  storeAway = false
 
   /**
    * `configure` writes what the configuration says of an app into its record (lib/app-policy.ts):
@@ -102,6 +107,7 @@ export class Registry {
       if (record !== undefined) await this.store.put(record)
       this.unsaved.delete(name)
     }
+    this.storeAway = false
     const stored = await this.store.all()
     const names = new Set(stored.map((record) => record.name))
     for (const record of stored) if (!this.isHeld(record.name)) this.merge(record)
@@ -119,11 +125,16 @@ export class Registry {
   async save (record: AppRecord): Promise<void> {
     if (!this.apps.has(record.name)) this.namesVersion++
     this.apps.set(record.name, record)
+    if (this.storeAway) {
+      this.unsaved.add(record.name)
+      return
+    }
     try {
       await this.store.put(record)
       this.unsaved.delete(record.name)
     } catch {
       this.unsaved.add(record.name)
+      this.storeAway = true
     }
   }
 

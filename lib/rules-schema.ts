@@ -1,6 +1,7 @@
 // The `rules:` of paastis.yml: the shape of one rule (a JSON Schema, checked by
 // lib/paastis-file.ts), and the Rule it becomes (lib/rules.ts applies it).
 import { DURATION_PATTERN, parseDuration } from './duration'
+import type { Pattern } from './pattern'
 import { asDuration, asText, compilePattern, duration, flag, list, mapping, text, type At, type Fail, type Json } from './file-schema'
 import type { ProbeSpec } from './probe'
 import { checkTimezone, parseSleepAt, parseWindow } from './schedule'
@@ -100,7 +101,7 @@ function toPing (value: Fields, at: At, fail: Fail): ProbeSpec {
   const spec: ProbeSpec = { method: 'HEAD', path: asText(value.path) ?? '/' }
   if (value.regex !== undefined) {
     const regex = value.regex as Fields
-    const pattern = (key: string): RegExp | undefined => {
+    const pattern = (key: string): Pattern | undefined => {
       const source = asText(regex[key])
       return source === undefined ? undefined : compilePattern(source, [...at, 'regex', key], fail)
     }

@@ -1,6 +1,7 @@
 // The rules of paastis.yml, with the original Paastis' semantics: every rule whose (unanchored)
 // pattern matches the key applies, in file order, and a later rule overrides an earlier one.
 
+import type { Pattern } from './pattern'
 import type { ProbeSpec } from './probe'
 import { parseSleepAt, parseWindow, type Schedule } from './schedule'
 
@@ -19,7 +20,7 @@ export interface WakeOptions {
   fallbackProxy?: boolean
   waitForLinked?: boolean
   /** Requests from these user agents (monitors, bots) never wake the app nor count as activity. */
-  ignoreUserAgents?: RegExp[]
+  ignoreUserAgents?: Pattern[]
 }
 
 /** An exact vhost routed to a rule's app; a whitelisted one never wakes it nor keeps it awake. */
@@ -30,7 +31,7 @@ export interface HostAlias {
 
 export interface Rule {
   pattern: string
-  regex: RegExp
+  regex: Pattern
   /** Only the apps of this provider (`providers:` in paastis.yml). */
   provider?: string
   appName?: string

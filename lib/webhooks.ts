@@ -44,7 +44,12 @@ export class Webhooks {
   private readonly failing = new Set<string>()
   private readonly idle: Array<() => void> = []
 
+  /** A whole delivery, its retries and their backoffs included: a receiver that trickles its answer ends here. */
+  private readonly deadlineMs: number
+
   constructor (private readonly options: WebhookOptions) {
+    const backoffMs = options.backoffMs ?? 1000
+    this.deadlineMs = options.timeoutMs * (options.retries + 1) + backoffMs * (2 ** options.retries)
     const base = new Agent({ connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs })
     this.agent = new RetryAgent(base, {
       methods: ['POST'],
@@ -105,9 +110,13 @@ export class Webhooks {
       'x-paastis-delivery': randomUUID()
     }
     if (this.options.secret !== undefined) headers[SIGNATURE_HEADER] = sign(this.options.secret, body)
+    const { origin, path, authorization } = target(url)
+    // https://user:pass@host/…: the receiver behind Basic auth gets it as a header (fetch and undici drop userinfo).
+    if (authorization !== undefined) headers.authorization = authorization
     try {
-      const response = await this.agent.request({ ...target(url), method: 'POST', headers, body })
-      await response.body.dump()
+      const signal = AbortSignal.timeout(this.deadlineMs)
+      const response = await this.agent.request({ origin, path, method: 'POST', headers, body, signal })
+      await response.body.dump({ signal, limit: 64 * 1024 })
       if (response.statusCode >= 300) throw new Error(`answered ${response.statusCode}`)
       this.counts.delivered++
       if (this.failing.delete(url)) this.options.log.info(`webhook ${shown(url)}: delivered again`)
@@ -121,7 +130,10 @@ export class Webhooks {
   }
 }
 
-function target (url: string): { origin: string, path: string } {
+function target (url: string): { origin: string, path: string, authorization?: string } {
   const parsed = new URL(url)
-  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
+  const where = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
+  if (parsed.username === '' && parsed.password === '') return where
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+  return { ...where, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` }
 }

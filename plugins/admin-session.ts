@@ -6,6 +6,10 @@ import { fastifyCookie } from '@fastify/cookie'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { AppOptions } from '../lib/app-options'
+import { RedisRevocations, redisKeys } from '../lib/redis-store'
+import { SessionRevocations } from '../lib/session-revocations'
+import { sharedRegistry } from './registry'
 
 export const SESSION_COOKIE = 'paastis_session'
 export const CSRF_HEADER = 'x-csrf-token'
@@ -19,7 +23,10 @@ export interface AdminSession {
   /** Whether the request carries the CSRF token of its session. */
   csrfOk(request: FastifyRequest, session: string): boolean
   open(request: FastifyRequest, reply: FastifyReply): { csrfToken: string, expiresAt: string }
-  close(reply: FastifyReply): void
+  /** Signs out: the cookie is cleared and the session revoked on every replica. */
+  close(reply: FastifyReply, session: string | undefined): Promise<void>
+  /** Ends every session, on every replica. */
+  closeAll(): Promise<void>
 }
 
 declare module 'fastify' {
@@ -28,8 +35,19 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function adminSession (fastify: FastifyInstance) {
+export default fp(async function adminSession (fastify: FastifyInstance, opts: AppOptions) {
   const { settings, clock } = fastify
+  const shared = sharedRegistry(fastify, opts)
+  const revocations = new SessionRevocations(shared ? new RedisRevocations(fastify.redis, redisKeys(fastify.config.REGISTRY_REDIS_PREFIX)) : undefined, () => clock.now())
+  const refresh = async (): Promise<void> => {
+    await revocations.refresh().catch((err: Error) => { fastify.log.debug(`session revocations not read: ${err.message}`) })
+  }
+  let timer: NodeJS.Timeout | undefined
+  fastify.addHook('onReady', async () => {
+    await refresh()
+    timer = setInterval(() => { void refresh() }, shared ? settings.redisSyncIntervalMs : 60_000).unref()
+  })
+  fastify.addHook('onClose', async () => { clearInterval(timer) })
   // Cookies are parsed when a session is looked for, never by a hook: the proxied path (which
   // hijacks its replies) pays nothing.
   await fastify.register(fastifyCookie, { hook: false })
@@ -56,7 +74,8 @@ export default fp(async function adminSession (fastify: FastifyInstance) {
       const { valid, value } = signer.unsign(raw)
       if (!valid) return undefined
       const expires = Number(value.split('.')[0])
-      return Number.isFinite(expires) && expires > clock.now() ? value : undefined
+      if (!Number.isFinite(expires) || expires <= clock.now()) return undefined
+      return revocations.isRevoked(value, expires - SESSION_MS) ? undefined : value
     },
     csrfToken,
     csrfOk (request, session) {
@@ -72,8 +91,13 @@ export default fp(async function adminSession (fastify: FastifyInstance) {
       void reply.header('set-cookie', cookie(request, signer.sign(session), SESSION_MS / 1000))
       return { csrfToken: csrfToken(session), expiresAt: new Date(expires).toISOString() }
     },
-    close (reply) {
+    async close (reply, session) {
       void reply.header('set-cookie', fastifyCookie.serialize(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 }))
+      // Revoked here at once; the other replicas read it within a sync (Redis away: this one only, logged).
+      if (session !== undefined) await revocations.revoke(session, Number(session.split('.')[0])).catch((err: Error) => { fastify.log.warn(`the sign-out could not be shared with the other replicas: ${err.message}`) })
+    },
+    async closeAll () {
+      await revocations.revokeAll().catch((err: Error) => { fastify.log.warn(`ending every session could not be shared with the other replicas: ${err.message}`) })
     }
   })
-}, { name: 'admin-session', dependencies: ['settings', 'clock'] })
+}, { name: 'admin-session', dependencies: ['settings', 'clock', 'config', 'redis', 'registry'] })

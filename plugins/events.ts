@@ -5,7 +5,10 @@ import fp from 'fastify-plugin'
 import postgres from 'postgres'
 import type { AppOptions } from '../lib/app-options'
 import { ConfigError } from '../lib/config-error'
+import path from 'node:path'
+import { withDeadline } from '../lib/deadline'
 import { EventBuffer } from '../lib/event-buffer'
+import { stateDir } from '../lib/state-dir'
 import { EventLog, type EventStore } from '../lib/events'
 import { PostgresEvents } from '../lib/postgres-events'
 import { RedisEvents } from '../lib/redis-events'
@@ -30,12 +33,18 @@ export default fp(async function events (fastify: FastifyInstance, opts: AppOpti
   } else if (opts.check !== true && settings.eventsStore === 'postgres') {
     if (config.DATABASE_URL === undefined) throw new ConfigError('DATABASE_URL is required with EVENTS_STORE_TYPE=postgres')
     // Short timeouts: a server away must cost a buffered event, not a stuck flush.
+    // statement_timeout: a slow server cancels the query itself; a silent one is the buffer's deadline.
     const sql = postgres(config.DATABASE_URL, {
-      max: 4, connect_timeout: 5, idle_timeout: 30, onnotice: () => {}, connection: { application_name: 'paastis' }
+      max: 4,
+      connect_timeout: Math.max(1, Math.ceil(settings.storeTimeoutMs / 1000)),
+      idle_timeout: 30,
+      keep_alive: 30,
+      onnotice: () => {},
+      connection: { application_name: 'paastis', statement_timeout: settings.storeTimeoutMs }
     })
     const pg = new PostgresEvents(sql)
     try {
-      const steps = await pg.ready()
+      const steps = await withDeadline(pg.ready(), settings.storeTimeoutMs, 'PostgreSQL')
       if (steps > 0) log.info(`PostgreSQL: ${steps} schema migration(s) applied`)
     } catch (err) {
       // Never the URL (it holds the password): the message alone.
@@ -45,7 +54,12 @@ export default fp(async function events (fastify: FastifyInstance, opts: AppOpti
   }
   const store = remote === undefined
     ? undefined
-    : new EventBuffer(remote.store, remote.name, undefined, undefined, (message) => { log.warn(`events are buffered in memory: ${remote.name}: ${message}`) })
+    : new EventBuffer(remote.store, {
+      name: remote.name,
+      timeoutMs: settings.storeTimeoutMs,
+      spillFile: path.join(stateDir(config.PAASTIS_STATE_DIR, config.PAASTIS_CONFIG_FILE), 'events-pending.jsonl'),
+      onError: (message) => { log.warn(`events are buffered in memory: ${remote.name}: ${message}`) }
+    })
   const eventLog = new EventLog(store === undefined ? MEMORY_CAPACITY : LOCAL_CAPACITY, () => fastify.clock.now(), store)
   fastify.decorate('events', eventLog)
   fastify.addHook('onClose', async () => { await store?.close?.() })

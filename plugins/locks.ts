@@ -15,5 +15,6 @@ declare module 'fastify' {
 
 export default fp(async function locks (fastify: FastifyInstance, opts: AppOptions) {
   const shared = sharedRegistry(fastify, opts)
-  fastify.decorate('locks', shared ? new RedisLocks(fastify.redis, redisKeys(fastify.config.REGISTRY_REDIS_PREFIX).lock) : undefined)
+  const reachable = (): boolean => !fastify.registry.storeAway && fastify.registrySync?.degraded !== true
+  fastify.decorate('locks', shared ? new RedisLocks(fastify.redis, redisKeys(fastify.config.REGISTRY_REDIS_PREFIX).lock, undefined, reachable) : undefined)
 }, { name: 'locks', dependencies: ['config', 'redis', 'registry'] })

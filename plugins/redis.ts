@@ -1,6 +1,6 @@
 // Redis through @fastify/redis (ioredis), when REGISTRY_TYPE=redis or EVENTS_STORE_TYPE=redis. Commands fail fast while
-// Redis is away (no offline queue): the request path never waits for it, and the services go on
-// from memory until ioredis has reconnected.
+// Redis is away (no offline queue) and after STORE_TIMEOUT while it is silent: the request path
+// never waits for it, and the services go on from memory until ioredis has reconnected.
 import fastifyRedis from '@fastify/redis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -18,6 +18,9 @@ export default fp(async function redis (fastify: FastifyInstance) {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    // A Redis connected but silent (a paused VM, a partition): every command fails after this.
+    commandTimeout: settings.storeTimeoutMs,
+    keepAlive: 10_000,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000)
   })
   let down = false

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ConfigError } from '../lib/config-error'
-import { commaList, envSchema, type Env } from '../lib/config-schema'
+import { commaList, envSchema, SECRET_ENV, type Env } from '../lib/config-schema'
 import { defaultMaxConnections } from '../lib/connection-limit'
 import { parseDuration, parseFiniteDuration } from '../lib/duration'
 import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
@@ -36,6 +36,8 @@ export interface Settings {
   /** Where events are kept: EVENTS_STORE_TYPE, or redis with a Redis registry. */
   eventsStore: 'memory' | 'redis' | 'postgres'
   eventsRetentionMs: number
+  /** STORE_TIMEOUT: the deadline of every Redis command and event store call. */
+  storeTimeoutMs: number
   waitingPageAfterMs: number
   /** SHUTDOWN_GRACE_PERIOD: how long a shutdown drains before it cuts what is still open. */
   shutdownGraceMs: number
@@ -56,7 +58,7 @@ declare module 'fastify' {
 type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' |
   'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' | 'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' |
   'PROXY_BODY_TIMEOUT' | 'PROXY_KEEP_ALIVE_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL' | 'PROVIDER_REQUEST_TIMEOUT' | 'PROVIDER_POLL_INTERVAL' |
-  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER' | 'SHUTDOWN_GRACE_PERIOD'
+  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER' | 'SHUTDOWN_GRACE_PERIOD' | 'STORE_TIMEOUT'
 
 function duration (env: Env, name: DurationName): number {
   try {
@@ -80,6 +82,11 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
   const defaultFile = envSchema.properties.PAASTIS_CONFIG_FILE.default
   // `${VAR}` in `providers:` reads the environment Paastis was given (process.env holds .env).
   const file = await loadPaastisFile(env.PAASTIS_CONFIG_FILE, env.PAASTIS_CONFIG_FILE !== defaultFile, opts.env ?? process.env)
+
+  // CHILD_ENV passes variables to apps and hooks: never one of Paastis's secrets.
+  const secrets = new Set<string>([...SECRET_ENV, ...file.providers.flatMap((entry) => entry.references)])
+  const leaked = commaList(env.CHILD_ENV).filter((name) => secrets.has(name))
+  if (leaked.length > 0) throw new ConfigError(`CHILD_ENV: ${leaked.join(', ')} ${leaked.length === 1 ? 'is a secret' : 'are secrets'} of Paastis: no app or hook ever gets ${leaked.length === 1 ? 'it' : 'them'}; give the app its own variable in its paastis.yml entry (env:)`)
 
   fastify.decorate('settings', {
     policy: {
@@ -107,6 +114,7 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
     redisSyncIntervalMs: duration(env, 'REGISTRY_REDIS_SYNC_INTERVAL'),
     eventsStore: env.EVENTS_STORE_TYPE ?? (env.REGISTRY_TYPE === 'redis' ? 'redis' : 'memory'),
     eventsRetentionMs: duration(env, 'EVENTS_RETENTION'),
+    storeTimeoutMs: duration(env, 'STORE_TIMEOUT'),
     waitingPageAfterMs: duration(env, 'WAITING_PAGE_AFTER'),
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE_PERIOD'),
     maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),

@@ -1,9 +1,36 @@
 // HTTP for provider APIs, over undici: a timeout on every call, retries with exponential backoff
 // and jitter on 5xx and connection errors, 429 honouring Retry-After, one re-authentication on
 // 401, and errors that name the provider, the operation and the app — never a token.
+import Ajv, { type ValidateFunction } from 'ajv'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import { ProviderError } from '../lib/provider'
+
+/** What a successful answer must look like before anything reads it (a JSON Schema), and its name. */
+export interface Shape {
+  /** "an app list": read in "answered 200 with text/html, not the JSON of an app list". */
+  what: string
+  schema: object
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false })
+const validators = new WeakMap<object, ValidateFunction>()
+
+function validatorOf (shape: Shape): ValidateFunction {
+  let validate = validators.get(shape.schema)
+  if (validate === undefined) {
+    validate = ajv.compile(shape.schema)
+    validators.set(shape.schema, validate)
+  }
+  return validate
+}
+
+/** The start of a body, as an operator reads it in one line: no control character, bounded. */
+function snippet (text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim()
+  return flat.length > 80 ? `${flat.slice(0, 80)}…` : flat
+}
 
 export interface ApiClientOptions {
   provider: string
@@ -28,6 +55,8 @@ export interface ApiCall {
   app?: string
   body?: unknown
   headers?: Record<string, string>
+  /** The shape of a successful answer: anything else is an error that says what came instead. */
+  expect?: Shape
 }
 
 export interface ApiResponse<T> {
@@ -90,7 +119,10 @@ export class ApiClient {
         continue
       }
       const { status } = response
-      if (status < 400) return response as ApiResponse<T>
+      if (status < 400) {
+        if (call.expect !== undefined) this.check(call, response)
+        return response as ApiResponse<T>
+      }
       if (status === 401 && this.options.reauthenticate !== undefined && !reauthenticated) {
         reauthenticated = true
         await this.options.reauthenticate()
@@ -105,6 +137,26 @@ export class ApiClient {
       }
       const what = status === 429 ? 'rate limited' : `HTTP ${status}`
       throw new ApiError(provider, call.operation, call.app, status, response.body, `${what}: ${describe(response.body)}`)
+    }
+  }
+
+  /**
+   * A captive portal, a maintenance page or a misrouted proxy answers 200 with HTML: said plainly,
+   * never read as data ("Cannot read properties of undefined").
+   */
+  private check (call: ApiCall, response: ApiResponse<unknown>): void {
+    const shape = call.expect as Shape
+    const { provider } = this.options
+    const type = String(response.headers['content-type'] ?? 'no content type').split(';')[0]
+    if (typeof response.body === 'string') {
+      const text = response.body === '' ? 'an empty body' : `\`${snippet(response.body)}\``
+      throw new ProviderError(provider, call.operation, call.app, `answered ${response.status} with ${type}, not the JSON of ${shape.what}: ${text}`, response.status)
+    }
+    const validate = validatorOf(shape)
+    if (!validate(response.body)) {
+      const error = validate.errors?.[0]
+      const where = error === undefined ? '' : ` (${error.instancePath === '' ? 'the document' : error.instancePath} ${error.message ?? 'is invalid'})`
+      throw new ProviderError(provider, call.operation, call.app, `answered ${response.status} with JSON that is not ${shape.what}${where}: \`${snippet(JSON.stringify(response.body))}\``, response.status)
     }
   }
 

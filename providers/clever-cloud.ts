@@ -27,6 +27,26 @@ interface Organisation { id: string }
 type DeploymentState = 'WIP' | 'TASK_RUNNING' | 'OK' | 'FAIL' | 'CANCELLED'
 interface Deployment { uuid: string, state: DeploymentState, action?: string }
 
+// What each answer must hold before it is read: the fields Paastis uses, with their types.
+const str = { type: 'string' } as const
+const DEPLOYMENTS = { type: 'array', items: { type: 'object', required: ['uuid', 'state'], properties: { uuid: str, state: str } } }
+const SHAPES = {
+  organisations: { what: 'an organisation list', schema: { type: 'array', items: { type: 'object', required: ['id'], properties: { id: str } } } },
+  apps: {
+    what: 'an application list',
+    schema: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'name', 'state'],
+        properties: { id: str, name: str, state: str, zone: str, ownerId: str, vhosts: { type: 'array', items: { type: 'object', required: ['fqdn'], properties: { fqdn: str } } } }
+      }
+    }
+  },
+  started: { what: 'a started instance', schema: { type: 'object', properties: { deploymentId: str } } },
+  deployments: { what: 'a deployment list', schema: DEPLOYMENTS }
+}
+
 /** Still running, as the official client reads it (TASK_RUNNING is "task in progress"). */
 const IN_PROGRESS: ReadonlySet<string> = new Set(['WIP', 'TASK_RUNNING'])
 
@@ -81,10 +101,10 @@ export class CleverCloudProvider implements Provider {
    */
   async list (): Promise<ProviderApp[]> {
     const base = this.options.apiHost
-    const { body: organisations } = await this.api.call<Organisation[]>({ method: 'GET', url: `${base}/v2/organisations`, operation: 'list' })
+    const { body: organisations } = await this.api.call<Organisation[]>({ method: 'GET', url: `${base}/v2/organisations`, operation: 'list', expect: SHAPES.organisations })
     const owners = [...new Set(organisations.map((org) => org.id))]
     const lists = await Promise.all(owners.map(async (owner) =>
-      (await this.api.call<CleverApp[]>({ method: 'GET', url: `${this.ownerBase(owner)}/applications`, operation: 'list' })).body))
+      (await this.api.call<CleverApp[]>({ method: 'GET', url: `${this.ownerBase(owner)}/applications`, operation: 'list', expect: SHAPES.apps })).body))
     const apps = lists.flat().filter((app) => this.options.region === undefined || app.zone === this.options.region)
     return await Promise.all(apps.map(async (app) => {
       const last = app.state === 'WANTS_TO_BE_UP' ? await this.lastDeployment(app) : undefined
@@ -103,13 +123,13 @@ export class CleverCloudProvider implements Provider {
 
   async start (app: AppRecord): Promise<void> {
     const base = this.appBase(app)
-    const { body } = await this.api.call<{ deploymentId?: string }>({ method: 'POST', url: `${base}/instances`, operation: 'start', app: app.name })
+    const { body } = await this.api.call<{ deploymentId?: string }>({ method: 'POST', url: `${base}/instances`, operation: 'start', app: app.name, expect: SHAPES.started })
     const deploymentId = body.deploymentId
     if (deploymentId === undefined) return
     const { pollIntervalMs, operationTimeoutMs } = this.options
     await pollUntil(async () => {
       // A direct fetch right after the start can 404: look the deployment up in the latest ones.
-      const { body: deployments } = await this.api.call<Deployment[]>({ method: 'GET', url: `${base}/deployments?limit=5`, operation: 'start', app: app.name })
+      const { body: deployments } = await this.api.call<Deployment[]>({ method: 'GET', url: `${base}/deployments?limit=5`, operation: 'start', app: app.name, expect: SHAPES.deployments })
       const deployment = deployments.find((candidate) => candidate.uuid === deploymentId)
       if (deployment === undefined || IN_PROGRESS.has(deployment.state)) return undefined
       if (deployment.state !== 'OK') throw new ProviderError(this.name, 'start', app.name, `the deployment ended ${deployment.state}`)
@@ -128,7 +148,7 @@ export class CleverCloudProvider implements Provider {
 
   private async lastDeployment (app: CleverApp): Promise<Deployment | undefined> {
     const url = `${this.ownerBase(app.ownerId)}/applications/${encodeURIComponent(app.id)}/deployments?limit=1`
-    const { body } = await this.api.call<Deployment[]>({ method: 'GET', url, operation: 'list', app: app.name })
+    const { body } = await this.api.call<Deployment[]>({ method: 'GET', url, operation: 'list', app: app.name, expect: SHAPES.deployments })
     return body[0]
   }
 

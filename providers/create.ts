@@ -1,13 +1,11 @@
 // The provider PROVIDER_NAME names, built from the configuration: its credentials, its API
 // addresses (Clever Cloud's API token goes to the API bridge), its timeouts.
-import { createHash } from 'node:crypto'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { ConfigError } from '../lib/config-error'
 import type { Env } from '../lib/config-schema'
 import type { Logger } from '../lib/logger'
 import type { CommandAppSpec } from '../lib/command-app'
 import { PidFiles } from '../lib/pid-files'
+import { stateDir } from '../lib/state-dir'
 import type { Provider } from '../lib/provider'
 import type { HttpProviderOptions } from './api-client'
 import { CleverCloudProvider } from './clever-cloud'
@@ -94,12 +92,5 @@ export function createProvider (config: Env, settings: ProviderSettings, log: Lo
         region: config.PROVIDER_REGION
       })
   }
-}
-
-/** PAASTIS_STATE_DIR, or one folder per paastis.yml under the system's temporary folder. */
-function stateDir (configured: string, configFile: string): string {
-  if (configured !== '') return path.resolve(configured)
-  const id = createHash('sha256').update(path.resolve(configFile)).digest('hex').slice(0, 16)
-  return path.join(tmpdir(), `paastis-${id}`)
 }
 

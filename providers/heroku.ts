@@ -19,6 +19,20 @@ interface Dyno { type: string, state: 'crashed' | 'down' | 'idle' | 'starting' |
 
 const PAGE = 'id ..; max=200'
 
+// What each answer must hold before it is read: the fields Paastis uses, with their types.
+const str = { type: 'string' } as const
+const SHAPES = {
+  apps: {
+    what: 'an app list',
+    schema: {
+      type: 'array',
+      items: { type: 'object', required: ['id', 'name'], properties: { id: str, name: str, web_url: { type: ['string', 'null'] }, region: { type: ['object', 'null'], properties: { name: str } } } }
+    }
+  },
+  formation: { what: 'a formation', schema: { type: 'array', items: { type: 'object', required: ['type', 'quantity'], properties: { type: str, quantity: { type: 'integer' } } } } },
+  dynos: { what: 'a dyno list', schema: { type: 'array', items: { type: 'object', required: ['type', 'state'], properties: { type: str, state: str } } } }
+}
+
 export class HerokuProvider implements Provider {
   readonly name = 'heroku'
   private readonly api: ApiClient
@@ -35,7 +49,7 @@ export class HerokuProvider implements Provider {
     const apps: HerokuApp[] = []
     for (let range: string | undefined = PAGE; range !== undefined;) {
       const response: { status: number, headers: Record<string, unknown>, body: HerokuApp[] } = await this.api.call<HerokuApp[]>({
-        method: 'GET', url: `${this.options.apiUrl}/apps`, operation: 'list', headers: { range }
+        method: 'GET', url: `${this.options.apiUrl}/apps`, operation: 'list', headers: { range }, expect: SHAPES.apps
       })
       apps.push(...response.body)
       const next = response.headers['next-range']
@@ -61,7 +75,7 @@ export class HerokuProvider implements Provider {
     // The PATCH answers at once; the dynos boot asynchronously.
     const { pollIntervalMs, operationTimeoutMs } = this.options
     await pollUntil(async () => {
-      const { body: dynos } = await this.api.call<Dyno[]>({ method: 'GET', url: this.appUrl(app, 'dynos'), operation: 'start', app: app.name })
+      const { body: dynos } = await this.api.call<Dyno[]>({ method: 'GET', url: this.appUrl(app, 'dynos'), operation: 'start', app: app.name, expect: SHAPES.dynos })
       const web = dynos.filter((dyno) => dyno.type === 'web')
       if (web.some((dyno) => dyno.state === 'crashed')) throw new ProviderError(this.name, 'start', app.name, 'a web dyno crashed')
       return web.length > 0 && web.every((dyno) => dyno.state === 'up') ? true : undefined
@@ -83,7 +97,7 @@ export class HerokuProvider implements Provider {
   }
 
   private async formation (app: AppRecord, operation: string): Promise<Formation> {
-    const { body } = await this.api.call<FormationEntry[]>({ method: 'GET', url: this.appUrl(app, 'formation'), operation, app: app.name })
+    const { body } = await this.api.call<FormationEntry[]>({ method: 'GET', url: this.appUrl(app, 'formation'), operation, app: app.name, expect: SHAPES.formation })
     return Object.fromEntries(body.map((entry) => [entry.type, entry.quantity]))
   }
 

@@ -17,6 +17,27 @@ export interface ScalingoOptions extends HttpProviderOptions {
 }
 
 interface Region { name: string, api: string }
+
+// What each answer must hold before it is read: the fields Paastis uses, with their types.
+const str = { type: 'string' } as const
+const APP = { type: 'object', required: ['name', 'status'], properties: { name: str, status: str, region: str, url: str, base_url: str } }
+const SHAPES = {
+  apps: { what: 'an app list', schema: { type: 'object', required: ['apps'], properties: { apps: { type: 'array', items: APP } } } },
+  app: { what: 'an app', schema: { type: 'object', required: ['app'], properties: { app: APP } } },
+  token: { what: 'a token exchange', schema: { type: 'object', required: ['token'], properties: { token: str } } },
+  regions: {
+    what: 'a region list',
+    schema: { type: 'object', required: ['regions'], properties: { regions: { type: 'array', items: { type: 'object', required: ['name', 'api'], properties: { name: str, api: str } } } } }
+  },
+  containers: {
+    what: 'a container formation',
+    schema: { type: 'object', required: ['containers'], properties: { containers: { type: 'array', items: { type: 'object', required: ['name', 'amount'], properties: { name: str, amount: { type: 'integer' } } } } } }
+  },
+  operation: {
+    what: 'an operation',
+    schema: { type: 'object', required: ['operation'], properties: { operation: { type: 'object', required: ['status'], properties: { status: str, error: str } } } }
+  }
+}
 interface ScalingoApp { name: string, region?: string, status: string, url?: string, base_url?: string, id?: string }
 interface Container { name: string, amount: number }
 interface Operation { id: string, status: 'pending' | 'running' | 'done' | 'error', error?: string }
@@ -74,7 +95,7 @@ export class ScalingoProvider implements Provider {
   async list (): Promise<ProviderApp[]> {
     const apps: ProviderApp[] = []
     for (const region of await this.regionList()) {
-      const { body } = await this.api.call<{ apps: ScalingoApp[] }>({ method: 'GET', url: `${region.api}/v1/apps`, operation: 'list' })
+      const { body } = await this.api.call<{ apps: ScalingoApp[] }>({ method: 'GET', url: `${region.api}/v1/apps`, operation: 'list', expect: SHAPES.apps })
       for (const app of body.apps) {
         const regionName = app.region ?? region.name
         apps.push({
@@ -115,7 +136,7 @@ export class ScalingoProvider implements Provider {
   /** One exchange at a time, however many callers need a token. */
   private exchange (): Promise<string> {
     this.exchanging ??= this.auth.call<{ token: string }>({
-      method: 'POST', url: `${this.options.authUrl}/v1/tokens/exchange`, operation: 'token exchange', body: {}
+      method: 'POST', url: `${this.options.authUrl}/v1/tokens/exchange`, operation: 'token exchange', body: {}, expect: SHAPES.token
     }).then(({ body }) => {
       if (typeof body?.token !== 'string') throw new ProviderError(this.name, 'token exchange', undefined, 'no token in the answer')
       this.jwt = { token: body.token, expiresAt: expiryOf(body.token) }
@@ -127,7 +148,7 @@ export class ScalingoProvider implements Provider {
   private async regionList (): Promise<Region[]> {
     if (this.options.apiUrl !== undefined) return [{ name: this.options.region ?? 'custom', api: this.options.apiUrl }]
     if (this.regions === undefined) {
-      const { body } = await this.api.call<{ regions: Region[] }>({ method: 'GET', url: `${this.options.authUrl}/v1/regions`, operation: 'regions' })
+      const { body } = await this.api.call<{ regions: Region[] }>({ method: 'GET', url: `${this.options.authUrl}/v1/regions`, operation: 'regions', expect: SHAPES.regions })
       this.regions = body.regions.filter((region) => this.options.region === undefined || region.name === this.options.region)
     }
     return this.regions
@@ -139,13 +160,13 @@ export class ScalingoProvider implements Provider {
   }
 
   private async formation (api: string, name: string, operation: string): Promise<Formation> {
-    const { body } = await this.api.call<{ containers: Container[] }>({ method: 'GET', url: `${api}/v1/apps/${encodeURIComponent(name)}/containers`, operation, app: name })
+    const { body } = await this.api.call<{ containers: Container[] }>({ method: 'GET', url: `${api}/v1/apps/${encodeURIComponent(name)}/containers`, operation, app: name, expect: SHAPES.containers })
     return Object.fromEntries(body.containers.map((container) => [container.name, container.amount]))
   }
 
   /** Whether the app's documented status says an operation is running on it. */
   private async operationRunning (api: string, name: string, operation: string): Promise<boolean> {
-    const { body } = await this.api.call<{ app: ScalingoApp }>({ method: 'GET', url: `${api}/v1/apps/${encodeURIComponent(name)}`, operation, app: name })
+    const { body } = await this.api.call<{ app: ScalingoApp }>({ method: 'GET', url: `${api}/v1/apps/${encodeURIComponent(name)}`, operation, app: name, expect: SHAPES.app })
     return OPERATION_STATUSES.has(body.app.status)
   }
 
@@ -170,7 +191,7 @@ export class ScalingoProvider implements Provider {
     if (response.status !== 202 || typeof location !== 'string') return
     const url = new URL(location, api).toString()
     await pollUntil(async () => {
-      const { body } = await this.api.call<{ operation: Operation }>({ method: 'GET', url, operation, app: name })
+      const { body } = await this.api.call<{ operation: Operation }>({ method: 'GET', url, operation, app: name, expect: SHAPES.operation })
       if (body.operation.status === 'error') throw new ProviderError(this.name, operation, name, `the scale operation failed: ${body.operation.error ?? 'no details'}`)
       return body.operation.status === 'done' ? true : undefined
     }, pollIntervalMs, operationTimeoutMs, timeout)

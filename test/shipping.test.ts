@@ -84,10 +84,15 @@ function npmStart (t: Test, env: Record<string, string>, args: string[] = []) {
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => { resolve(signal === 'SIGTERM' ? 0 : code) }))
   // npm, its shell and the server are one process group: the test ends them all.
   t.teardown(() => { try { process.kill(-(child.pid as number), 'SIGKILL') } catch {} })
-  return { child, output: () => output, exit }
+  /** Every process of the group (npm, its shell, the server, the apps) has exited. */
+  const groupGone = async (): Promise<boolean> => await eventually(() => {
+    try { process.kill(-(child.pid as number), 0) } catch { return true }
+    return false
+  }, 15_000)
+  return { child, output: () => output, exit, groupGone }
 }
 
 t.test('npm start honours HOST and PORT, proxies to a command app, answers the health path on any Host; the healthcheck passes', async (t) => {
@@ -108,7 +113,10 @@ t.test('npm start honours HOST and PORT, proxies to a command app, answers the h
   t.equal(await new Promise((resolve) => health.on('exit', resolve)), 0, 'dist/healthcheck.js exits 0')
   const started = Date.now()
   process.kill(-(server.child.pid as number), 'SIGTERM')
-  t.equal(await server.exit, 0, 'exits 0 on SIGTERM')
+  t.equal(await server.exit, 0, 'npm ends on SIGTERM (it passes the signal on)')
+  t.ok(await server.groupGone(), 'the server and the app it spawned end too')
+  t.match(server.output(), /Server listening/)
+  t.notMatch(server.output(), /"level":(50|60)/, 'no error on the way out')
   t.comment(`closed in ${Date.now() - started} ms`)
 })
 
@@ -120,6 +128,7 @@ t.test('npm start -- -a 127.0.0.1 overrides HOST; a configuration error is one l
   t.match(flagged.output(), new RegExp(`Server listening at http://127\\.0\\.0\\.1:${port}`), 'the -a given after -- wins')
   process.kill(-(flagged.child.pid as number), 'SIGTERM')
   t.equal(await flagged.exit, 0)
+  t.ok(await flagged.groupGone())
 
   const broken = npmStart(t, { PORT: String(await freePort()), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml') })
   t.equal(await broken.exit, 1, 'exit 1')

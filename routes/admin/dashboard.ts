@@ -72,8 +72,15 @@ const dashboard: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     const session = adminSession.of(request)
     // Signing out is a change too: only the dashboard's own script may ask for it.
     if (session !== undefined) fastify.verifyAdminToken(request)
-    adminSession.close(reply)
+    await adminSession.close(reply, session)
     return reply.code(204).send()
+  })
+
+  fastify.delete('/sessions', {
+    schema: { summary: 'Ends every dashboard session, on every replica (a lost laptop, a departed colleague)', tags: ['session'] }
+  }, async (_request, reply) => {
+    await adminSession.closeAll()
+    return await reply.code(204).send()
   })
 }
 

@@ -51,12 +51,15 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
   t.same(savings.body, {
     from: '2026-11-30T00:00:00.000Z',
     to: '2026-12-01T00:00:00.000Z',
+    dryRun: false,
     hoursAsleep: 20,
     hoursRunning: 28,
     saved: 10,
+    hoursWouldSleep: 0,
+    wouldHaveSaved: 0,
     apps: [
-      { app: 'alpha', hoursAsleep: 20, hoursRunning: 4, costPerHour: 0.5, saved: 10, days: [{ date: '2026-11-30', hoursAsleep: 20, hoursRunning: 4 }] },
-      { app: 'beta', hoursAsleep: 0, hoursRunning: 24, costPerHour: null, saved: null, days: [{ date: '2026-11-30', hoursAsleep: 0, hoursRunning: 24 }] }
+      { app: 'alpha', hoursAsleep: 20, hoursRunning: 4, costPerHour: 0.5, saved: 10, hoursWouldSleep: 0, wouldHaveSaved: 0, days: [{ date: '2026-11-30', hoursAsleep: 20, hoursRunning: 4 }] },
+      { app: 'beta', hoursAsleep: 0, hoursRunning: 24, costPerHour: null, saved: null, hoursWouldSleep: 0, wouldHaveSaved: null, days: [{ date: '2026-11-30', hoursAsleep: 0, hoursRunning: 24 }] }
     ],
     days: [{ date: '2026-11-30', hoursAsleep: 20, saved: 10 }]
   })

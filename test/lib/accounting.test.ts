@@ -75,9 +75,11 @@ t.test('savings: hours and money per app, per day and in all', async (t) => {
     hoursAsleep: 20,
     hoursRunning: 28,
     saved: 5,
+    hoursWouldSleep: 0,
+    wouldHaveSaved: 0,
     apps: [
-      { app: 'a', hoursAsleep: 20, hoursRunning: 4, costPerHour: 0.25, saved: 5, days: [{ date: '2026-11-30', hoursAsleep: 20, hoursRunning: 4 }] },
-      { app: 'b', hoursAsleep: 0, hoursRunning: 24, costPerHour: null, saved: null, days: [{ date: '2026-11-30', hoursAsleep: 0, hoursRunning: 24 }] }
+      { app: 'a', hoursAsleep: 20, hoursRunning: 4, costPerHour: 0.25, saved: 5, hoursWouldSleep: 0, wouldHaveSaved: 0, days: [{ date: '2026-11-30', hoursAsleep: 20, hoursRunning: 4 }] },
+      { app: 'b', hoursAsleep: 0, hoursRunning: 24, costPerHour: null, saved: null, hoursWouldSleep: 0, wouldHaveSaved: null, days: [{ date: '2026-11-30', hoursAsleep: 0, hoursRunning: 24 }] }
     ],
     days: [{ date: '2026-11-30', hoursAsleep: 20, saved: 5 }]
   })

@@ -19,7 +19,7 @@ const event = (n: number): PaastisEvent => ({ at: new Date(n * 1000).toISOString
 
 t.test('writes in order; an empty flush (the retry tick) never blocks later writes', async (t) => {
   const store = new Flaky(100)
-  const buffer = new EventBuffer(store, 'Test', 10, 60_000)
+  const buffer = new EventBuffer(store, { name: 'Test', capacity: 10, retryMs: 60_000 })
   t.teardown(() => buffer.close())
   await buffer.flush() // nothing waits: the old code kept this settled promise for ever
   await Promise.all([buffer.append(event(1)), buffer.append(event(2))])
@@ -31,7 +31,7 @@ t.test('writes in order; an empty flush (the retry tick) never blocks later writ
 t.test('a store away: bounded, reported once, written in order when back', async (t) => {
   const store = new Flaky(100)
   const errors: string[] = []
-  const buffer = new EventBuffer(store, 'Test', 3, 60_000, (message) => errors.push(message))
+  const buffer = new EventBuffer(store, { name: 'Test', capacity: 3, retryMs: 60_000, onError: (message) => errors.push(message) })
   t.teardown(() => buffer.close())
   store.down = true
   for (let i = 1; i <= 5; i++) await buffer.append(event(i))

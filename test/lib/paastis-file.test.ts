@@ -59,7 +59,7 @@ t.test('the schemas of the rules and the apps give each wrong value its own word
     ['rules:\n  - pattern: x\n    ignore: maybe\n', /^p\.yml:3: rules\[0\]\.ignore: must be true or false$/],
     ['rules:\n  - pattern: x\n    app_name: y\n    aliases: ["not a host!"]\n', /^p\.yml:4: rules\[0\]\.aliases\[0\]: must be a host name/],
     ['rules:\n  - pattern: x\n    hosts: [a.example.com]\n', /rules\[0\]\.app_name: `hosts` and `aliases` need a literal `app_name`/],
-    ['rules:\n  - pattern: "^(a+)+$"\n', /^p\.yml:2: rules\[0\]\.pattern: .* can backtrack catastrophically/],
+    ['rules:\n  - pattern: "^(?=a)"\n', /^p\.yml:2: rules\[0\]\.pattern: invalid regular expression: .*not RE2 syntax/],
     ['apps:\n  - name: a\n    run: x\n    port: 1\n    env: { A: { b: 1 } }\n', /^p\.yml:5: apps\[0\]\.env\.A: must be a string$/],
     ['apps:\n  - name: a\n    run: x\n    upstream: ftp://x\n', /apps\[0\]\.upstream: "ftp:\/\/x" is not an http\(s\) URL/]
   ]

@@ -117,7 +117,7 @@ t.test('the OpenAPI document validates and lists every admin route, not the catc
   t.equal(response.statusCode, 200, 'browsable without the token')
   const document = response.json()
   await t.resolves(SwaggerParser.validate(structuredClone(document)), 'valid OpenAPI')
-  t.same(Object.keys(document.paths).sort(), ['/apps', '/apps/{name}', '/apps/{name}/pin', '/apps/{name}/start', '/apps/{name}/stop', '/config/reload', '/events', '/healthz', '/metrics', '/readyz', '/savings'], "the dashboard's files and sign-in are not API")
+  t.same(Object.keys(document.paths).sort(), ['/apps', '/apps/{name}', '/apps/{name}/pin', '/apps/{name}/start', '/apps/{name}/stop', '/config/reload', '/events', '/healthz', '/metrics', '/readyz', '/savings', '/sessions'], "the dashboard's files and sign-in are not API")
   const ui = await server.inject({ url: '/docs/', headers: { host: 'localhost' } })
   t.equal(ui.statusCode, 200)
   t.match(ui.body, /swagger/i, 'Swagger UI')
