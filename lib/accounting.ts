@@ -48,8 +48,11 @@ export interface AppAccount {
 }
 
 const DAY_MS = 86_400_000
+/** The median wake is read from the latest ones: an app's memory stays bounded whatever its history. */
+const WAKES_KEPT = 1000
 
-class Tally {
+/** One app's fold: its phase, since when, and what it added up. */
+export class Tally {
   phase: Phase = 'unknown'
   since = 0
   readonly days = new Map<number, DayAccount>()
@@ -88,6 +91,41 @@ class Tally {
     }
   }
 
+  /** Folds one event (oldest first) into [from, to). */
+  apply (event: PaastisEvent, from: number, to: number): void {
+    const at = Date.parse(event.at)
+    const inPeriod = at >= from
+    if (event.type === 'started') {
+      this.lastStartAt = event.at
+      if (inPeriod && event.durationMs !== undefined) {
+        this.wakeMs.push(event.durationMs)
+        if (this.wakeMs.length > WAKES_KEPT) this.wakeMs.shift()
+      }
+    } else if (event.type === 'started_outside') {
+      this.lastStartAt = event.at
+    } else if (event.type === 'start_failed' && inPeriod) {
+      this.failedWakes++
+    } else if (event.type === 'stopped' || event.type === 'stopped_outside') {
+      this.lastStopAt = event.at
+    }
+    const phase = event.type === 'discovered' ? discoveredPhase(event, this.phase) : PHASE_OF[event.type]
+    if (phase === undefined || phase === this.phase) return
+    this.close(at, from, to)
+    this.phase = phase
+    this.since = Math.max(this.since, at)
+  }
+
+  /** Its account as of `now`, the current phase counted up to then, without changing the fold. */
+  peek (now: number): AppAccount {
+    const account = this.account()
+    if (this.phase === 'unknown' || now <= this.since) return account
+    const open = (now - this.since) / 1000
+    if (this.phase === 'asleep') account.asleepSeconds += open
+    else account.runningSeconds += open
+    if (this.phase === 'would-sleep') account.wouldSleepSeconds += open
+    return account
+  }
+
   account (): AppAccount {
     const sorted = [...this.wakeMs].sort((a, b) => a - b)
     const middle = sorted.length >> 1
@@ -112,9 +150,10 @@ class Tally {
  * Each app's account over [from, to) (epoch ms), from its events oldest first. Events before
  * `from` set the phase the period begins in; those at or after `to` are not read.
  */
-export function account (events: readonly PaastisEvent[], from: number, to: number): Map<string, AppAccount> {
+export function account (events: readonly PaastisEvent[], from: number, to: number, initial: readonly PaastisEvent[] = []): Map<string, AppAccount> {
   const tallies = new Map<string, Tally>()
-  for (const event of events) {
+  // `initial`: each app's last event before `from` (when `events` start at `from`): its phase then.
+  for (const event of [...initial, ...events]) {
     const at = Date.parse(event.at)
     // Not `break`: a dry run's would_start is written at the check after the request it dates.
     if (at >= to) continue
@@ -123,22 +162,7 @@ export function account (events: readonly PaastisEvent[], from: number, to: numb
       tally = new Tally(event.app, event.at)
       tallies.set(event.app, tally)
     }
-    const inPeriod = at >= from
-    if (event.type === 'started') {
-      tally.lastStartAt = event.at
-      if (inPeriod && event.durationMs !== undefined) tally.wakeMs.push(event.durationMs)
-    } else if (event.type === 'started_outside') {
-      tally.lastStartAt = event.at
-    } else if (event.type === 'start_failed' && inPeriod) {
-      tally.failedWakes++
-    } else if (event.type === 'stopped' || event.type === 'stopped_outside') {
-      tally.lastStopAt = event.at
-    }
-    const phase = event.type === 'discovered' ? discoveredPhase(event, tally.phase) : PHASE_OF[event.type]
-    if (phase === undefined || phase === tally.phase) continue
-    tally.close(at, from, to)
-    tally.phase = phase
-    tally.since = at
+    tally.apply(event, from, to)
   }
   const accounts = new Map<string, AppAccount>()
   for (const [app, tally] of tallies) {

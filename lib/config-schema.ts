@@ -97,6 +97,7 @@ export const envSchema = {
     WAKE_STRATEGY: { type: 'string', enum: ['hold', 'page'], default: 'hold' },
     WAKE_MAX_PENDING: { type: 'integer', minimum: 1, default: 1000 },
     COMMAND_STOP_GRACE_PERIOD: { ...duration, default: '10s' },
+    STOP_DRAIN_TIMEOUT: { ...duration, default: '10s' },
     LOG_REQUESTS: { type: 'boolean', default: false },
     LOG_FORMAT: { type: 'string', enum: ['json', 'pretty'] },
     SHUTDOWN_GRACE_PERIOD: { ...duration, default: '30s' },

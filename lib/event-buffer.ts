@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { withDeadline } from './deadline'
 import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent } from './event-store'
+import { lastOf } from './memory-events'
 
 export interface EventBufferOptions {
   /** Named in /readyz: "PostgreSQL", "Redis". */
@@ -99,15 +100,21 @@ export class EventBuffer implements EventStore {
   }
 
   async page (filter: EventFilter): Promise<EventPage> { return await this.call(() => this.store.page(filter)) }
-  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
-    const stored = await this.call(() => this.store.history(types, until))
+  async history (types: readonly EventType[], until: number, since = 0): Promise<PaastisEvent[]> {
+    const stored = await this.call(() => this.store.history(types, until, since))
     if (this.pending.length === 0) return stored
     // Waiting events count too: they happened.
-    const waiting = this.pending.filter((event) => types.includes(event.type) && Date.parse(event.at) < until)
+    const waiting = this.pending.filter((event) => types.includes(event.type) && Date.parse(event.at) < until && Date.parse(event.at) >= since)
     return [...stored, ...waiting].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
   }
 
   async prune (before: number): Promise<number> { return await this.call(() => this.store.prune(before)) }
+
+  async lastBefore (types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]> {
+    const stored = await this.call(() => this.store.lastBefore(types, before, apps))
+    const waiting = this.pending.filter((event) => types.includes(event.type) && Date.parse(event.at) < before)
+    return waiting.length === 0 ? stored : lastOf([...stored, ...waiting].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)), apps)
+  }
 
   health (): string | undefined {
     if (this.lastError === undefined) return undefined

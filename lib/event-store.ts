@@ -53,8 +53,10 @@ export interface EventStore {
   append(event: PaastisEvent): Promise<void>
   /** Newest first. */
   page(filter: EventFilter): Promise<EventPage>
-  /** Every event of these types that happened before `until` (epoch ms), oldest first. */
-  history(types: readonly EventType[], until: number): Promise<PaastisEvent[]>
+  /** Every event of these types that happened in [since, until) (epoch ms), oldest first. */
+  history(types: readonly EventType[], until: number, since?: number): Promise<PaastisEvent[]>
+  /** For each of `apps`, its last event of these types before `before` (the phase a period begins in). */
+  lastBefore(types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]>
   /** Forgets events older than `before` (epoch ms); answers how many. */
   prune(before: number): Promise<number>
   /** Why the store is degraded, or undefined while it is healthy. */

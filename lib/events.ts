@@ -49,13 +49,22 @@ export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
     return (await this.page(filter)).events
   }
 
-  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+  async history (types: readonly EventType[], until: number, since = 0): Promise<PaastisEvent[]> {
     if (this.store !== undefined) {
       try {
-        return await this.store.history(types, until)
+        return await this.store.history(types, until, since)
       } catch {}
     }
-    return this.local.history(types, until)
+    return await this.local.history(types, until, since)
+  }
+
+  async lastBefore (types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]> {
+    if (this.store !== undefined) {
+      try {
+        return await this.store.lastBefore(types, before, apps)
+      } catch {}
+    }
+    return await this.local.lastBefore(types, before, apps)
   }
 
   async prune (before: number): Promise<number> {

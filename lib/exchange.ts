@@ -9,6 +9,8 @@ import type { Registry } from './registry'
 export interface ExchangeResponse {
   readonly destroyed: boolean
   once(event: 'finish' | 'close', listener: () => void): unknown
+  /** Cuts it (a stop's drain past STOP_DRAIN_TIMEOUT). */
+  destroy(): void
 }
 
 export class Exchanges {
@@ -29,11 +31,11 @@ export class Exchanges {
       this.onEnd(app, waited)
       if (passive) return
       registry.touch(app, clock.now())
-      registry.end(app.name)
+      registry.end(app.name, response)
     }
     if (!passive) {
       registry.touch(app, clock.now())
-      registry.begin(app.name)
+      registry.begin(app.name, response)
     }
     response.once('finish', end)
     response.once('close', end)

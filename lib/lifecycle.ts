@@ -59,10 +59,12 @@ export interface LifecycleOptions {
   remoteInflight?: (name: string) => Promise<number>
   /** DRY_RUN: idle and scheduled stops are recorded as would_stop, never made (an admin's stop still is). */
   dryRun?: boolean
+  /** STOP_DRAIN_TIMEOUT: how long a stop waits for the exchanges open on the app; then they are cut. */
+  drainTimeoutMs?: number
 }
 
-/** How long a stop waits for the requests in flight to finish before it goes on. */
-const DRAIN_TIMEOUT_MS = 30_000
+/** How long a stop waits for the requests in flight to finish before it cuts them (STOP_DRAIN_TIMEOUT). */
+const DRAIN_TIMEOUT_MS = 10_000
 const ALREADY_RUNNING: WakeResult = { totalMs: 0, providerMs: 0, readyMs: 0 }
 
 export class Lifecycle {
@@ -71,6 +73,8 @@ export class Lifecycle {
   private readonly suspected = new Map<string, Promise<boolean>>()
   /** Requests waiting for each app's wake: bounded, so that a burst cannot exhaust memory. */
   private readonly waiters = new Counts()
+  /** Idle stops draining: a request that arrives meanwhile proves the app is not idle and ends the drain. */
+  private readonly idleDrains = new Map<string, () => void>()
 
   constructor (private readonly options: LifecycleOptions) {}
 
@@ -108,6 +112,8 @@ export class Lifecycle {
    */
   async wakeForRequest (app: AppRecord, withLinked: boolean): Promise<void> {
     const { registry, maxWaiting = 1000 } = this.options
+    // An idle stop still draining: this request cancels it (the app is not idle) and is served.
+    this.idleDrains.get(app.name)?.()
     const pending = this.waiters.get(app.name)
     if (pending >= maxWaiting) throw new PaastisError('TOO_MANY_WAITING', `${app.name} is waking up and ${pending} requests already wait for it`, 5)
     this.waiters.add(app.name)
@@ -424,7 +430,16 @@ export class Lifecycle {
     const previous = record.state
     const begin = performance.now()
     await this.transition(record, 'stopping', { type: 'stopping', cause })
-    await this.drain(name)
+    const drained = await this.drain(name, cause)
+    if (drained === 'cancelled') {
+      const message = `a request for ${name} arrived while its idle stop drained: it is not idle`
+      await this.transition(record, previous, { type: 'stop_cancelled', cause, message })
+      return { stopped: false, reason: 'active', message }
+    }
+    if (drained === 'deadline') {
+      const cut = registry.cut(name)
+      if (cut > 0) log.warn({ app: name, cause, cut }, `${cut} exchange(s) still open on ${name} after STOP_DRAIN_TIMEOUT: cut`)
+    }
     try {
       const formation = await provider.stop(record)
       if (formation !== undefined) record.formation = formation
@@ -490,9 +505,27 @@ export class Lifecycle {
     }
   }
 
-  /** A stop never cuts a request in flight. */
-  private async drain (name: string): Promise<void> {
-    await waitWhile(() => this.options.registry.inflightCount(name) > 0, 25, DRAIN_TIMEOUT_MS)
+  /**
+   * A stop waits for the exchanges in flight, up to STOP_DRAIN_TIMEOUT; an idle stop is cancelled
+   * by a request that arrives meanwhile (wakeForRequest).
+   */
+  private async drain (name: string, cause: StopCause): Promise<'drained' | 'cancelled' | 'deadline'> {
+    const { registry, drainTimeoutMs = DRAIN_TIMEOUT_MS } = this.options
+    if (registry.inflightCount(name) === 0) return 'drained'
+    let cancelled = false
+    const cancel = new AbortController()
+    if (cause === 'idle') {
+      this.idleDrains.set(name, () => {
+        cancelled = true
+        cancel.abort()
+      })
+    }
+    try {
+      const drained = await waitWhile(() => registry.inflightCount(name) > 0, 25, drainTimeoutMs, cancel.signal)
+      return cancelled ? 'cancelled' : drained ? 'drained' : 'deadline'
+    } finally {
+      this.idleDrains.delete(name)
+    }
   }
 }
 

@@ -36,11 +36,15 @@ export class MemoryEvents implements EventStore {
     return { events }
   }
 
-  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+  async history (types: readonly EventType[], until: number, since = 0): Promise<PaastisEvent[]> {
     const wanted = new Set(types)
     return [...this.newestFirst()].reverse()
-      .filter((event) => wanted.has(event.type) && Date.parse(event.at) < until)
+      .filter((event) => wanted.has(event.type) && Date.parse(event.at) < until && Date.parse(event.at) >= since)
       .map(({ id, ...event }) => event)
+  }
+
+  async lastBefore (types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]> {
+    return lastOf(await this.history(types, before), apps)
   }
 
   pruneSync (before: number): number {
@@ -57,4 +61,12 @@ export class MemoryEvents implements EventStore {
   private * newestFirst (): Generator<StoredEvent> {
     for (let i = 1; i <= this.ring.length; i++) yield this.ring[(this.next - i + this.capacity) % this.capacity]
   }
+}
+
+/** Each app's last event in a history oldest first (stores without an index for it). */
+export function lastOf (history: readonly PaastisEvent[], apps: readonly string[]): PaastisEvent[] {
+  const wanted = new Set(apps)
+  const last = new Map<string, PaastisEvent>()
+  for (const event of history) if (wanted.has(event.app)) last.set(event.app, event)
+  return [...last.values()]
 }

@@ -44,12 +44,26 @@ export class PostgresEvents implements EventStore {
     return rows.length > limit ? { events, next: events[events.length - 1].id } : { events }
   }
 
-  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+  async history (types: readonly EventType[], until: number, since = 0): Promise<PaastisEvent[]> {
     await this.ready()
     const rows = await this.sql<Row[]>`
       SELECT event FROM paastis_events
-      WHERE type IN ${this.sql(types as EventType[])} AND at < ${new Date(until)}
+      WHERE type IN ${this.sql(types as EventType[])} AND at < ${new Date(until)} AND at >= ${new Date(since)}
       ORDER BY at, id`
+    return rows.map((row) => row.event)
+  }
+
+  /** One index lookup per app (paastis_events_app_at): O(apps), whatever the history. */
+  async lastBefore (types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]> {
+    await this.ready()
+    if (apps.length === 0) return []
+    const rows = await this.sql<Row[]>`
+      SELECT last.event FROM unnest(${this.sql.array(apps as string[])}::text[]) AS wanted(app)
+      CROSS JOIN LATERAL (
+        SELECT event FROM paastis_events
+        WHERE paastis_events.app = wanted.app AND type IN ${this.sql(types as EventType[])} AND at < ${new Date(before)}
+        ORDER BY at DESC, id DESC LIMIT 1
+      ) AS last`
     return rows.map((row) => row.event)
   }
 

@@ -12,7 +12,9 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX paastis_events_at ON paastis_events (at);
    CREATE INDEX paastis_events_app_id ON paastis_events (app, id);
-   CREATE INDEX paastis_events_type_at ON paastis_events (type, at)`
+   CREATE INDEX paastis_events_type_at ON paastis_events (type, at)`,
+  // Each app's last event before an instant (the phase a /savings period begins in): one lookup per app.
+  'CREATE INDEX paastis_events_app_at ON paastis_events (app, at)'
 ]
 
 /** Any number fits; this one spells "paastis" in ASCII, so that it means nothing else. */

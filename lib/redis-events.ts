@@ -1,6 +1,7 @@
 // Events of every replica in one Redis stream. Stream ids are the cursors; they begin with the
 // time of the write, so retention is one XTRIM MINID. MAXLEN caps memory whatever the retention.
 import type { Redis } from 'ioredis'
+import { lastOf } from './memory-events'
 import type { EventFilter, EventPage, EventStore, EventType, PaastisEvent, StoredEvent } from './event-store'
 
 const PAGE = 500
@@ -31,21 +32,28 @@ export class RedisEvents implements EventStore {
     }
   }
 
-  async history (types: readonly EventType[], until: number): Promise<PaastisEvent[]> {
+  async history (types: readonly EventType[], until: number, since = 0): Promise<PaastisEvent[]> {
     const wanted = new Set<string>(types)
     const out: PaastisEvent[] = []
-    let start = '-'
+    // Stream ids are write times: nothing written before `since` (less a margin for the clocks) is read.
+    let start = since > 0 ? `${Math.max(0, Math.floor(since) - 60_000)}-0` : '-'
     for (;;) {
       const entries = await this.redis.xrange(this.key, start, '+', 'COUNT', PAGE)
       for (const [, fields] of entries) {
         const event = JSON.parse(fields[1]) as PaastisEvent
-        if (wanted.has(event.type) && Date.parse(event.at) < until) out.push(event)
+        const at = Date.parse(event.at)
+        if (wanted.has(event.type) && at < until && at >= since) out.push(event)
       }
       if (entries.length < PAGE) break
       start = `(${entries[entries.length - 1][0]}`
     }
     // Stream order is write order; a buffered event may have been written late.
     return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+  }
+
+  /** Reads the stream up to `before`: a Redis stream has no index by app (PostgreSQL's answer is O(apps)). */
+  async lastBefore (types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]> {
+    return lastOf(await this.history(types, before), apps)
   }
 
   async prune (before: number): Promise<number> {

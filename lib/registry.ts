@@ -8,6 +8,8 @@ import type { RegistryStore } from './store'
 export class Registry {
   private readonly apps = new Map<string, AppRecord>()
   private readonly inflight = new Counts()
+  /** The exchanges open on each app, so that a drain past its deadline can cut them. */
+  private readonly open = new Map<string, Set<{ destroy(): void }>>()
   /** Records changed here while the store did not answer: written first when it is back. */
   private readonly unsaved = new Set<string>()
   /** Apps a start or stop here is changing: another replica's copy must not overwrite them. */
@@ -156,13 +158,31 @@ export class Registry {
     if (now > record.lastActivityAt) record.lastActivityAt = now
   }
 
-  /** Requests being proxied to the app right now: a stop waits for them. */
-  begin (name: string): void {
+  /** Requests being proxied to the app right now: a stop waits for them, then cuts what remains. */
+  begin (name: string, exchange?: { destroy(): void }): void {
     this.inflight.add(name)
+    if (exchange === undefined) return
+    let open = this.open.get(name)
+    if (open === undefined) {
+      open = new Set()
+      this.open.set(name, open)
+    }
+    open.add(exchange)
   }
 
-  end (name: string): void {
+  end (name: string, exchange?: { destroy(): void }): void {
     this.inflight.remove(name)
+    if (exchange !== undefined) this.open.get(name)?.delete(exchange)
+  }
+
+  /** Cuts every exchange open on the app (a drain past its deadline); how many were cut. */
+  cut (name: string): number {
+    const open = this.open.get(name)
+    if (open === undefined) return 0
+    const cut = open.size
+    for (const exchange of [...open]) exchange.destroy()
+    open.clear()
+    return cut
   }
 
   inflightCount (name: string): number {

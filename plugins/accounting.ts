@@ -1,8 +1,11 @@
 // Each app's running and asleep time, wakes and wake times, read from the event history
 // (lib/accounting.ts): the figures survive what the events survive, and agree across replicas.
+// Reads cost O(apps) for the totals (a ledger kept up to date, lib/accounting-ledger.ts) and
+// O(period) for a period (its events, and each app's last one before it).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { account, ACCOUNTED_EVENTS, type AppAccount } from '../lib/accounting'
+import { AccountingLedger } from '../lib/accounting-ledger'
 
 export interface Accounting {
   /** Every app's account over [from, to), epoch ms. */
@@ -19,9 +22,16 @@ declare module 'fastify' {
 
 export default fp(async function accounting (fastify: FastifyInstance) {
   const { events, clock } = fastify
-  const accounts = async (from: number, to: number): Promise<Map<string, AppAccount>> => account(await events.history(ACCOUNTED_EVENTS, to), from, to)
+  const ledger = new AccountingLedger(async (types, until, since) => await events.history(types, until, since))
+  const accounts = async (from: number, to: number): Promise<Map<string, AppAccount>> => {
+    // The apps the ledger knows, and those of the registry (an app whose history begins in the period is in it).
+    await ledger.all(clock.now())
+    const apps = [...new Set([...ledger.apps, ...fastify.registry.list().map((record) => record.name)])]
+    const [period, before] = await Promise.all([events.history(ACCOUNTED_EVENTS, to, from), events.lastBefore(ACCOUNTED_EVENTS, from, apps)])
+    return account(period, from, to, before)
+  }
   fastify.decorate<Accounting>('accounting', {
     accounts,
-    all: async () => await accounts(0, clock.now())
+    all: async () => await ledger.all(clock.now())
   })
-}, { name: 'accounting', dependencies: ['events', 'clock'] })
+}, { name: 'accounting', dependencies: ['events', 'clock', 'registry'] })

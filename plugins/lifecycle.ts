@@ -25,6 +25,7 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     probeDispatcher: fastify.forwarder.agent,
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
     dryRun: fastify.settings.dryRun,
+    drainTimeoutMs: fastify.settings.stopDrainTimeoutMs,
     wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake,
     keptAwakeUntil: (app, now) => keptAwakeUntil(fastify.rules.policyFor(app.name).schedule, now)
   }))

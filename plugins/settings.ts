@@ -22,6 +22,8 @@ export interface Settings {
   wakeBackoffMaxMs: number
   hooksTimeoutMs: number
   commandStopGraceMs: number
+  /** STOP_DRAIN_TIMEOUT: a stop waits this long for the exchanges open on the app, then cuts them. */
+  stopDrainTimeoutMs: number
   clientHeadersTimeoutMs: number
   clientBodyTimeoutMs: number
   clientRequestTimeoutMs: number
@@ -58,7 +60,7 @@ declare module 'fastify' {
 type DurationName = 'WAKE_TIMEOUT' | 'WAKE_FAILURE_BACKOFF' | 'WAKE_FAILURE_BACKOFF_MAX' | 'HOOKS_TIMEOUT' | 'COMMAND_STOP_GRACE_PERIOD' |
   'CLIENT_HEADERS_TIMEOUT' | 'CLIENT_BODY_TIMEOUT' | 'CLIENT_REQUEST_TIMEOUT' | 'PROXY_CONNECT_TIMEOUT' | 'PROXY_RESPONSE_TIMEOUT' |
   'PROXY_BODY_TIMEOUT' | 'PROXY_KEEP_ALIVE_TIMEOUT' | 'WEBSOCKET_PING_INTERVAL' | 'PROVIDER_REQUEST_TIMEOUT' | 'PROVIDER_POLL_INTERVAL' |
-  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER' | 'SHUTDOWN_GRACE_PERIOD' | 'STORE_TIMEOUT'
+  'REGISTRY_REDIS_SYNC_INTERVAL' | 'EVENTS_RETENTION' | 'WAITING_PAGE_AFTER' | 'SHUTDOWN_GRACE_PERIOD' | 'STORE_TIMEOUT' | 'STOP_DRAIN_TIMEOUT'
 
 function duration (env: Env, name: DurationName): number {
   try {
@@ -101,6 +103,7 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
     wakeBackoffMaxMs: duration(env, 'WAKE_FAILURE_BACKOFF_MAX'),
     hooksTimeoutMs: duration(env, 'HOOKS_TIMEOUT'),
     commandStopGraceMs: duration(env, 'COMMAND_STOP_GRACE_PERIOD'),
+    stopDrainTimeoutMs: duration(env, 'STOP_DRAIN_TIMEOUT'),
     clientHeadersTimeoutMs: duration(env, 'CLIENT_HEADERS_TIMEOUT'),
     clientBodyTimeoutMs: duration(env, 'CLIENT_BODY_TIMEOUT'),
     clientRequestTimeoutMs: duration(env, 'CLIENT_REQUEST_TIMEOUT'),

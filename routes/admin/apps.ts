@@ -64,7 +64,8 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
       nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
       pinnedUntil: app.pinnedUntil == null || app.pinnedUntil <= clock.now() ? null : new Date(app.pinnedUntil).toISOString(),
       maxIdleTime: formatDuration(app.maxIdleTimeMs),
-      timeLeftMs: deadline === null ? null : Math.max(0, deadline - now),
+      // Only a running app is stopped when idle: a stopped or failed one has nothing left to count.
+      timeLeftMs: deadline === null || (app.state !== 'running' && app.state !== 'starting') ? null : Math.max(0, deadline - now),
       schedule: scheduleView(schedule, keptUntil, now)
     }
   }

@@ -18,4 +18,9 @@ export default async function adminHooks (fastify: FastifyInstance): Promise<voi
     if (request.routeOptions.config.public === true) return
     fastify.verifyAdminToken(request)
   })
+  // Admin answers are live and private: no cache (a browser's, a proxy's) keeps one.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store')
+    return payload
+  })
 }

@@ -8,6 +8,10 @@ import { appRecord } from '../records'
 
 class Response extends EventEmitter {
   destroyed = false
+  destroy (): void {
+    this.destroyed = true
+    this.emit('close')
+  }
 }
 
 t.test('counted in flight from open to its one end, finish and close alike; its end is activity', async (t) => {
@@ -45,4 +49,22 @@ t.test('a passive exchange is neither in flight nor activity; a response already
   new Exchanges(registry, { now: () => 200 }, () => { ends++ }).open(gone, app, false, false)
   t.equal(ends, 2, 'the client left while its app woke: ended at once')
   t.equal(registry.inflightCount('a'), 0)
+})
+
+t.test('a drain past its deadline cuts the exchanges still open on the app, and only those', async (t) => {
+  const registry = new Registry(new MemoryStore())
+  const [a, b] = [appRecord('a'), appRecord('b')]
+  await registry.save(a)
+  await registry.save(b)
+  const exchanges = new Exchanges(registry, { now: () => 1 }, () => {})
+  const [first, second, other] = [new Response(), new Response(), new Response()]
+  exchanges.open(first, a, false, false)
+  exchanges.open(second, a, false, false)
+  exchanges.open(other, b, false, false)
+  t.equal(registry.inflightCount('a'), 2)
+  t.equal(registry.cut('a'), 2)
+  t.ok(first.destroyed && second.destroyed)
+  t.notOk(other.destroyed, "another app's exchange is left")
+  t.equal(registry.inflightCount('a'), 0, 'their ends uncount them (close)')
+  t.equal(registry.cut('a'), 0, 'nothing left to cut')
 })

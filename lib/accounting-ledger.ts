@@ -1,0 +1,64 @@
+// Every app's account since it was first seen, kept up to date instead of folded again from the
+// whole history at each read: /apps, /metrics and the waiting page's expected wait read it every
+// few seconds, and a history of a million events must cost them O(apps), not O(history). Each read
+// folds only the events since the last one (with an overlap, so that an event another replica
+// wrote a little late is not missed, and a key per event, so that none is folded twice).
+import { ACCOUNTED_EVENTS, Tally, type AppAccount } from './accounting'
+import type { EventType, PaastisEvent } from './event-store'
+
+/** Reads the events of these types in [since, until), oldest first. */
+export type HistoryReader = (types: readonly EventType[], until: number, since: number) => Promise<PaastisEvent[]>
+
+/** Events written this late after they happened are still folded (a store back from an outage). */
+const OVERLAP_MS = 10 * 60_000
+
+const keyOf = (event: PaastisEvent): string => `${event.at}\u0000${event.app}\u0000${event.type}\u0000${event.cause ?? ''}`
+
+export class AccountingLedger {
+  private readonly tallies = new Map<string, Tally>()
+  /** The latest event time folded. */
+  private cursor = 0
+  /** Keys of the events folded within the overlap (they come again at the next read). */
+  private readonly folded = new Map<string, number>()
+  private catchingUp: Promise<void> | undefined
+
+  constructor (private readonly read: HistoryReader, private readonly overlapMs = OVERLAP_MS) {}
+
+  /** Every app's account as of `now`. */
+  async all (now: number): Promise<Map<string, AppAccount>> {
+    await this.catchUp(now)
+    const accounts = new Map<string, AppAccount>()
+    for (const [app, tally] of this.tallies) accounts.set(app, tally.peek(now))
+    return accounts
+  }
+
+  /** The apps seen so far (the /savings period's first phases are asked for these). */
+  get apps (): string[] {
+    return [...this.tallies.keys()]
+  }
+
+  /** One read at a time, however many callers. */
+  private catchUp (now: number): Promise<void> {
+    this.catchingUp ??= this.fold(now).finally(() => { this.catchingUp = undefined })
+    return this.catchingUp
+  }
+
+  private async fold (now: number): Promise<void> {
+    const since = this.cursor === 0 ? 0 : this.cursor - this.overlapMs
+    const events = await this.read(ACCOUNTED_EVENTS, now + 1, since)
+    for (const event of events) {
+      const key = keyOf(event)
+      if (this.folded.has(key)) continue
+      const at = Date.parse(event.at)
+      this.folded.set(key, at)
+      let tally = this.tallies.get(event.app)
+      if (tally === undefined) {
+        tally = new Tally(event.app, event.at)
+        this.tallies.set(event.app, tally)
+      }
+      tally.apply(event, 0, Infinity)
+      if (at > this.cursor) this.cursor = at
+    }
+    for (const [key, at] of this.folded) if (at < this.cursor - this.overlapMs) this.folded.delete(key)
+  }
+}
