@@ -282,6 +282,17 @@ async function scale (): Promise<ScaleResult> {
   return JSON.parse(output) as ScaleResult
 }
 
+interface HistoryRow { events: number, fullMs: number, ledgerMs: number, firstLedgerMs: number, dayMs: number, heapMiB: number }
+
+/** The accounting reads against 10k, 100k and 1M events (bench/history.ts, its own process). */
+async function heavyHistory (): Promise<HistoryRow[]> {
+  const child = spawn(process.execPath, [path.join(DIST, 'bench', 'history.js')], { env: { ...process.env, QUICK: QUICK ? '1' : '0' } })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
+  await new Promise((resolve) => child.on('exit', resolve))
+  return JSON.parse(output) as HistoryRow[]
+}
+
 /** The warm-path ratio with REGISTRY_TYPE=redis; undefined when no redis-server is installed. */
 async function withRedis (upstream: Child, configFile: string): Promise<{ ratio: number, memoryRatio: number } | undefined> {
   const redisPort = await freePort()
@@ -332,6 +343,7 @@ async function run (): Promise<void> {
   await stop(upstream)
   const coldResult = await cold()
   const scaleResult = await scale()
+  const historyResult = await heavyHistory()
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`
   const lines = [
@@ -379,6 +391,15 @@ async function run (): Promise<void> {
     '',
     'The Host lookup is one map lookup whatever the number of apps; cycling through thousands of distinct hosts misses',
     'the CPU caches that a single hot host stays in, which is the whole difference (tens of nanoseconds per request).',
+    '',
+    '## Heavy histories (500 apps; the accounting read of /apps, /metrics and the expected wait)',
+    '',
+    '| events | whole history folded per read (before) | ledger, per read once caught up (now) | ledger, first read | /savings of one day |',
+    '|---:|---:|---:|---:|---:|',
+    ...historyResult.map((row) => `| ${fmt(row.events)} | ${fmt(row.fullMs, 1)} ms | ${fmt(row.ledgerMs, 2)} ms | ${fmt(row.firstLedgerMs, 1)} ms | ${fmt(row.dayMs, 1)} ms |`),
+    '',
+    'A read now costs O(apps) whatever the history (the ledger folds only the events since the last read); the first',
+    'read after a start folds the history once. A /savings period reads its own events and each app\'s last one before it.',
     '',
     '## With Redis (REGISTRY_TYPE=redis)',
     '',

@@ -44,13 +44,19 @@ export class AccountingLedger {
   }
 
   private async fold (now: number): Promise<void> {
-    const since = this.cursor === 0 ? 0 : this.cursor - this.overlapMs
+    const previous = this.cursor
+    const since = previous === 0 ? 0 : previous - this.overlapMs
     const events = await this.read(ACCOUNTED_EVENTS, now + 1, since)
+    if (events.length === 0) return
+    // Only the events of the last overlap are remembered, and only those up to the previous cursor can be folded already.
+    const horizon = Date.parse(events[events.length - 1].at) - this.overlapMs
     for (const event of events) {
-      const key = keyOf(event)
-      if (this.folded.has(key)) continue
       const at = Date.parse(event.at)
-      this.folded.set(key, at)
+      if (at >= horizon || at <= previous) {
+        const key = keyOf(event)
+        if (at <= previous && this.folded.has(key)) continue
+        if (at >= horizon) this.folded.set(key, at)
+      }
       let tally = this.tallies.get(event.app)
       if (tally === undefined) {
         tally = new Tally(event.app, event.at)

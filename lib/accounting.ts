@@ -57,6 +57,8 @@ export class Tally {
   since = 0
   readonly days = new Map<number, DayAccount>()
   readonly wakeMs: number[] = []
+  /** Every wake counted (wakeMs keeps the latest WAKES_KEPT for the median). */
+  wakeCount = 0
   failedWakes = 0
   lastStartAt: string | null = null
   lastStopAt: string | null = null
@@ -99,6 +101,7 @@ export class Tally {
       this.lastStartAt = event.at
       if (inPeriod && event.durationMs !== undefined) {
         this.wakeMs.push(event.durationMs)
+        this.wakeCount++
         if (this.wakeMs.length > WAKES_KEPT) this.wakeMs.shift()
       }
     } else if (event.type === 'started_outside') {
@@ -115,9 +118,9 @@ export class Tally {
     this.since = Math.max(this.since, at)
   }
 
-  /** Its account as of `now`, the current phase counted up to then, without changing the fold. */
+  /** Its account as of `now`, the current phase counted up to then, without changing the fold (no days: totals only). */
   peek (now: number): AppAccount {
-    const account = this.account()
+    const account = this.account(false)
     if (this.phase === 'unknown' || now <= this.since) return account
     const open = (now - this.since) / 1000
     if (this.phase === 'asleep') account.asleepSeconds += open
@@ -126,22 +129,32 @@ export class Tally {
     return account
   }
 
-  account (): AppAccount {
-    const sorted = [...this.wakeMs].sort((a, b) => a - b)
-    const middle = sorted.length >> 1
-    const median = sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2)
+  private median: { count: number, value: number | null } | undefined
+
+  /** The median wake, sorted again only when a wake was added since. */
+  private medianWake (): number | null {
+    if (this.median?.count !== this.wakeCount) {
+      const sorted = [...this.wakeMs].sort((a, b) => a - b)
+      const middle = sorted.length >> 1
+      this.median = { count: this.wakeCount, value: sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[middle] : Math.round((sorted[middle - 1] + sorted[middle]) / 2) }
+    }
+    return this.median.value
+  }
+
+  account (withDays = true): AppAccount {
+    const median = this.medianWake()
     return {
       app: this.app,
       firstSeenAt: this.firstSeenAt,
       runningSeconds: this.runningMs / 1000,
       asleepSeconds: this.asleepMs / 1000,
       wouldSleepSeconds: this.wouldSleepMs / 1000,
-      wakes: this.wakeMs.length,
+      wakes: this.wakeCount,
       failedWakes: this.failedWakes,
       medianWakeMs: median,
       lastStartAt: this.lastStartAt,
       lastStopAt: this.lastStopAt,
-      days: [...this.days.entries()].sort(([a], [b]) => a - b).map(([, day]) => day)
+      days: withDays ? [...this.days.entries()].sort(([a], [b]) => a - b).map(([, day]) => ({ ...day })) : []
     }
   }
 }

@@ -13,7 +13,7 @@ t.test('npm run bench runs end to end (quick mode)', async (t) => {
   t.equal(code, 0, output.slice(-2000))
   for (const row of ['direct upstream (the limit)', 'node:http + undici Pool, no framework (the Node ceiling)', 'Fastify catch-all + @fastify/reply-from',
     'Fastify + @fastify/http-proxy', 'Paastis, app running', 'Targets: Paastis ÷ Fastify catch-all + reply-from', 'pipelining 4',
-    'Paastis overhead: first byte', '… worst of them', 'warm Host lookup, 1 app', 'Warm path ÷ Fastify + reply-from: in-memory']) {
+    'Paastis overhead: first byte', '… worst of them', 'warm Host lookup, 1 app', 'Warm path ÷ Fastify + reply-from: in-memory', 'Heavy histories', 'ledger, per read once caught up']) {
     t.ok(output.includes(row), `reports ${row}`)
   }
   t.match(output, /\| … provider start calls \(must be 1\) \| 1 \|/, 'the burst on a sleeping app started it once')
