@@ -11,12 +11,15 @@ import type { Registry } from './registry'
 export class RegistrySync {
   /** True while Redis does not answer. */
   degraded = false
+  /** Why, while it does not. */
+  lastError: string | undefined
   /** This replica's id in the shared in-flight counts. */
   readonly replica = randomUUID()
   private leaseMs = 3000
   private readonly flushed = new Map<string, number>()
   private timer: NodeJS.Timeout | undefined
   private subscriber: Redis | undefined
+  private redis: Redis | undefined
 
   constructor (
     private readonly registry: Registry,
@@ -27,6 +30,7 @@ export class RegistrySync {
   ) {}
 
   async start (redis: Redis, intervalMs: number): Promise<void> {
+    this.redis = redis
     this.subscriber = redis.duplicate()
     this.subscriber.on('error', () => {}) // the main connection reports the outage
     this.subscriber.on('message', (_channel: string, name: string) => {
@@ -55,9 +59,15 @@ export class RegistrySync {
       await this.registry.sync()
       if (this.degraded) this.log.info('Redis is back: activity flushed, registry read again')
       this.degraded = false
+      this.lastError = undefined
     } catch (err) {
-      if (!this.degraded) this.log.warn(`Redis did not answer (${(err as Error).message}): going on from memory`)
+      const message = (err as Error).message
+      if (!this.degraded) this.log.warn(`Redis did not answer (${message}): going on from memory`)
       this.degraded = true
+      this.lastError = message
+      // A connection that let a command time out is not trusted again (its answers may come late,
+      // or never): a new one is made, as ioredis does after an error.
+      if (/timed out/i.test(message)) this.redis?.disconnect(true)
     }
   }
 

@@ -40,8 +40,8 @@ export class Webhooks {
   private readonly agent: RetryAgent
   private readonly queue: Array<{ url: string, event: PaastisEvent }> = []
   private running = 0
-  /** URLs whose last delivery failed: logged once per outage. */
-  private readonly failing = new Set<string>()
+  /** URLs whose last delivery failed, and why: logged once per outage, shown in /readyz. */
+  private readonly failing = new Map<string, string>()
   private readonly idle: Array<() => void> = []
 
   /** A whole delivery, its retries and their backoffs included: a receiver that trickles its answer ends here. */
@@ -60,6 +60,12 @@ export class Webhooks {
       errorCodes: ['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EPIPE', 'UND_ERR_SOCKET',
         'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']
     })
+  }
+
+  /** Why deliveries fail, per receiver (never its credentials nor its query); undefined while all deliver. */
+  health (): string | undefined {
+    if (this.failing.size === 0) return undefined
+    return [...this.failing].map(([url, reason]) => `${shown(url)} does not take deliveries (${reason}): events are counted as failed, wakes go on`).join('; ')
   }
 
   /** Called for every event; returns at once. */
@@ -122,8 +128,9 @@ export class Webhooks {
       if (this.failing.delete(url)) this.options.log.info(`webhook ${shown(url)}: delivered again`)
     } catch (err) {
       this.counts.failed++
-      if (!this.failing.has(url)) {
-        this.failing.add(url)
+      const first = !this.failing.has(url)
+      this.failing.set(url, (err as Error).message)
+      if (first) {
         this.options.log.warn(`webhook ${shown(url)}: the ${event.type} event of ${event.app} was not delivered (${(err as Error).message}); further failures are counted, not logged`)
       }
     }

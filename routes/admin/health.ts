@@ -39,8 +39,8 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
       provider: providerOk
         ? 'ok'
         : reconciler.listed
-          ? `${fastify.provider.name} did not answer at the last check`
-          : `${fastify.provider.name} has not listed the apps yet: hosts of apps not yet known get 503 DISCOVERY_PENDING`
+          ? `${fastify.provider.name} did not answer at the last check (${reconciler.lastDiscoveryError ?? 'no reason given'})`
+          : `${fastify.provider.name} has not listed the apps yet (${reconciler.lastDiscoveryError ?? 'still trying'}): hosts of apps not yet known get 503 DISCOVERY_PENDING`
     }
     if (reconciler.suspectListing !== undefined) checks.discovery = reconciler.suspectListing
     // Several providers: one that does not answer, or two that serve one name, is told here.
@@ -53,11 +53,13 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
     let redisOk = true
     if (fastify.registrySync !== undefined) {
       redisOk = fastify.redis.status === 'ready' && !fastify.registrySync.degraded
-      checks.redis = redisOk ? 'ok' : `Redis does not answer (${fastify.redis.status}): running apps are still proxied, wakes act on this replica alone`
+      checks.redis = redisOk ? 'ok' : `Redis does not answer (${fastify.registrySync.lastError ?? fastify.redis.status}): running apps are still proxied, wakes act on this replica alone`
     }
     // The event store is history, not the request path: away, it is reported, not a reason to
     // take this replica out of rotation (events wait in memory meanwhile).
     if (fastify.events.store !== undefined) checks.events = fastify.events.health() ?? 'ok'
+    // A receiver that does not take deliveries is told, not a reason to leave the rotation.
+    if (fastify.webhooks !== undefined) checks.webhooks = fastify.webhooks.health() ?? 'ok'
     const configuration: { hash: string, replicas?: Record<string, string> } = { hash: configReload.current.hash }
     if (fastify.registrySync !== undefined && redisOk) {
       const replicas = await fastify.registrySync.configs().catch(() => undefined)
