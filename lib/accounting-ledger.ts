@@ -12,6 +12,9 @@ export type HistoryReader = (types: readonly EventType[], until: number, since: 
 /** Events written this late after they happened are still folded (a store back from an outage). */
 const OVERLAP_MS = 10 * 60_000
 
+/** Events folded between two turns of the event loop. */
+const YIELD_EVERY = 5000
+
 const keyOf = (event: PaastisEvent): string => `${event.at}\u0000${event.app}\u0000${event.type}\u0000${event.cause ?? ''}`
 
 export class AccountingLedger {
@@ -50,7 +53,9 @@ export class AccountingLedger {
     if (events.length === 0) return
     // Only the events of the last overlap are remembered, and only those up to the previous cursor can be folded already.
     const horizon = Date.parse(events[events.length - 1].at) - this.overlapMs
-    for (const event of events) {
+    for (const [i, event] of events.entries()) {
+      // The first read after a start folds the whole history: in slices, so that no proxied request waits behind it.
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve))
       const at = Date.parse(event.at)
       if (at >= horizon || at <= previous) {
         const key = keyOf(event)
