@@ -1,26 +1,14 @@
 // The admin API seen from the command line: PAASTIS_URL and PAASTIS_TOKEN, and errors that say
 // what to fix (the URL, the token, the name) rather than what broke.
-import Ajv, { type ValidateFunction } from 'ajv'
 import type { Savings } from '../lib/savings'
+import { shapeError, type Shape } from '../lib/shape'
 
 export class CliError extends Error {}
 
 /** An answer larger than this is no admin API's (a misdirected PAASTIS_URL, a hostile server). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
-/** What an answer must look like before the CLI reads it, and its name in an error. */
-export interface Shape { what: string, schema: object }
-
-const ajv = new Ajv({ strict: false })
-const validators = new WeakMap<object, ValidateFunction>()
-function validatorOf (shape: Shape): ValidateFunction {
-  let validate = validators.get(shape.schema)
-  if (validate === undefined) {
-    validate = ajv.compile(shape.schema)
-    validators.set(shape.schema, validate)
-  }
-  return validate
-}
+export type { Shape } from '../lib/shape'
 
 /** Reads a body up to `max` bytes; more is an error, not a crash. */
 async function boundedText (response: Response, max: number): Promise<string> {
@@ -114,8 +102,8 @@ export class AdminClient {
       throw new CliError(`${this.base.origin} answered ${response.status} ${response.headers.get('content-type') ?? ''} that is not Paastis's admin API: is PAASTIS_URL right?`.replace(/ +:/, ':'))
     }
     if (response.ok) {
-      const validate = validatorOf(shape)
-      if (!validate(body)) throw new CliError(`${this.base.origin} answered JSON that is not ${shape.what} (${validate.errors?.[0]?.instancePath || 'the document'} ${validate.errors?.[0]?.message ?? ''}): not Paastis's admin API, or another version of it? (is PAASTIS_URL right?)`.replace(/ +\)/, ')'))
+      const wrong = shapeError(shape, body)
+      if (wrong !== undefined) throw new CliError(`${this.base.origin} answered JSON that is not ${shape.what} (${wrong}): not Paastis's admin API, or another version of it? (is PAASTIS_URL right?)`)
       return { body: body as T, headers: response.headers, status: response.status }
     }
     const error = body as Partial<ApiError>

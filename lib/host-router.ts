@@ -5,6 +5,8 @@
 // the rules' patterns (refused at load if they can backtrack catastrophically), is answered
 // without touching the provider, and is remembered in a bounded negative cache.
 import type { AppRecord } from './app-record'
+import type { ProviderEntry } from './provider-entry'
+import { ProviderSet } from './provider-set'
 import type { Registry } from './registry'
 import type { Resolution, Rules } from './rules'
 
@@ -16,6 +18,10 @@ export interface AppRoute {
   /** A whitelisted alias: proxied when the app runs, never wakes it, never counts as activity. */
   whitelisted: boolean
 }
+
+/** Providers served at their own domain only: `<app>.<domain>` is theirs. */
+export const domainsOf = (providers: readonly ProviderEntry[]): Array<{ domain: string, provider: string }> =>
+  providers.flatMap((entry) => ProviderSet.ownDomain(entry) ? [{ domain: entry.domain, provider: entry.name }] : [])
 
 export type Route = AppRoute | { kind: 'unknown', key: string } | { kind: 'bad-host' }
 

@@ -9,8 +9,8 @@ import path from 'node:path'
 import type { AppOptions } from '../lib/app-options'
 import { envSchema } from '../lib/config-schema'
 import { ConfigReload } from '../lib/config-reload'
+import { domainsOf } from '../lib/host-router'
 import { loadPaastisFile } from '../lib/paastis-file'
-import { domainsOf } from './host-router'
 import type { PreparedProviders } from './provider'
 
 declare module 'fastify' {
@@ -38,7 +38,7 @@ export default fp(async function configReload (fastify: FastifyInstance, opts: A
       settings.file = next
       rules.replace(next.rules)
       const apps = registry.reconfigure()
-      hostRouter.reset(domainsOf(next))
+      hostRouter.reset(domainsOf(next.providers))
       // A provider no longer named takes its apps with it: nothing could start or stop them.
       for (const record of registry.list().filter((candidate) => prepared.removed.includes(candidate.provider))) {
         await registry.remove(record.name)

@@ -1,29 +1,10 @@
 // HTTP for provider APIs, over undici: a timeout on every call, retries with exponential backoff
 // and jitter on 5xx and connection errors, 429 honouring Retry-After, one re-authentication on
 // 401, and errors that name the provider, the operation and the app — never a token.
-import Ajv, { type ValidateFunction } from 'ajv'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import { ProviderError } from '../lib/provider'
-
-/** What a successful answer must look like before anything reads it (a JSON Schema), and its name. */
-export interface Shape {
-  /** "an app list": read in "answered 200 with text/html, not the JSON of an app list". */
-  what: string
-  schema: object
-}
-
-const ajv = new Ajv({ allErrors: false, strict: false })
-const validators = new WeakMap<object, ValidateFunction>()
-
-function validatorOf (shape: Shape): ValidateFunction {
-  let validate = validators.get(shape.schema)
-  if (validate === undefined) {
-    validate = ajv.compile(shape.schema)
-    validators.set(shape.schema, validate)
-  }
-  return validate
-}
+import { shapeError, type Shape } from '../lib/shape'
 
 /** The start of a body, as an operator reads it in one line: no control character, bounded. */
 function snippet (text: string): string {
@@ -152,11 +133,9 @@ export class ApiClient {
       const text = response.body === '' ? 'an empty body' : `\`${snippet(response.body)}\``
       throw new ProviderError(provider, call.operation, call.app, `answered ${response.status} with ${type}, not the JSON of ${shape.what}: ${text}`, response.status)
     }
-    const validate = validatorOf(shape)
-    if (!validate(response.body)) {
-      const error = validate.errors?.[0]
-      const where = error === undefined ? '' : ` (${error.instancePath === '' ? 'the document' : error.instancePath} ${error.message ?? 'is invalid'})`
-      throw new ProviderError(provider, call.operation, call.app, `answered ${response.status} with JSON that is not ${shape.what}${where}: \`${snippet(JSON.stringify(response.body))}\``, response.status)
+    const wrong = shapeError(shape, response.body)
+    if (wrong !== undefined) {
+      throw new ProviderError(provider, call.operation, call.app, `answered ${response.status} with JSON that is not ${shape.what} (${wrong}): \`${snippet(JSON.stringify(response.body))}\``, response.status)
     }
   }
 
