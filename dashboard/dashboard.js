@@ -7,7 +7,7 @@
 /** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null, schedule?: { summary: string },
  *   lastError?: string | null, accounting?: { asleepSeconds: number, runningSeconds: number, wakes: number, medianWakeMs: number | null } }} App */
 /** @typedef {{ id: string, at: string, app: string, type: string, cause?: string, message?: string }} PaastisEvent */
-/** @typedef {{ hoursAsleep: number, saved: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
+/** @typedef {{ hoursAsleep: number, saved: number | null, dryRun?: boolean, hoursWouldSleep?: number, wouldHaveSaved?: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
 
 const REFRESH_MS = 5000
 /** @type {string | undefined} */
@@ -150,9 +150,14 @@ const SVG = 'http://www.w3.org/2000/svg'
 
 /** @param {Savings} savings */
 function renderSavings (savings) {
-  $('hours-saved').textContent = hours(savings.hoursAsleep)
-  $('money-saved').textContent = savings.saved === null ? '–' : savings.saved.toFixed(2)
-  $('money-saved').title = savings.saved === null ? 'Give the apps a cost_per_hour in paastis.yml' : ''
+  // DRY_RUN: nothing is stopped; what stopping would have saved is the figure to read.
+  const dry = savings.dryRun === true
+  $('hours-saved-label').textContent = dry ? 'Hours it would have saved (dry run), last 30 days' : 'Hours saved, last 30 days'
+  $('money-saved-label').textContent = dry ? 'Money it would have saved (dry run), last 30 days' : 'Money saved, last 30 days'
+  $('hours-saved').textContent = hours(dry ? savings.hoursWouldSleep ?? 0 : savings.hoursAsleep)
+  const money = dry ? savings.wouldHaveSaved ?? null : savings.saved
+  $('money-saved').textContent = money === null ? '–' : money.toFixed(2)
+  $('money-saved').title = money === null ? 'Give the apps a cost_per_hour in paastis.yml' : ''
   const days = savings.days.slice(-14)
   const chart = $('chart')
   const width = 700

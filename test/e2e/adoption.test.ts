@@ -8,7 +8,8 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
-import { appsYaml, build, eventually, freePort, ManualClock, type LogLine } from '../helper'
+import { launchChromium } from '../chromium'
+import { appsYaml, build, eventually, freePort, ManualClock, portOf, type LogLine } from '../helper'
 import { startRedis } from '../redis'
 import { runPaastis, type PaastisProcess } from './paastis-process'
 
@@ -91,6 +92,26 @@ t.test('DRY_RUN: a scripted day on Scalingo makes no stop call, records would_st
   t.ok(dry.logs.some((line) => /alpha would be stopped \(idle\); DRY_RUN is on/.test(line.msg)), 'said in the log')
   t.ok(dry.logs.some((line) => /1 app would be stopped when idle .*alpha \(2h\)/.test(line.msg)), 'what would be stopped, said at start')
   t.equal(dry.server.registry.get('alpha')?.state, 'running')
+
+  // The CLI (a real process) and the dashboard (real Chromium) say it the same way.
+  const port = portOf(dry.server)
+  const cli = runPaastis(['savings', '--from', '2026-11-30', '--to', '2026-12-01'], { PAASTIS_URL: `http://127.0.0.1:${port}`, PAASTIS_TOKEN: TOKEN })
+  t.equal(await cli.exit, 0)
+  t.match(cli.output(), /DRY_RUN is on: no app was stopped\. Had it been off:[\s\S]*alpha\s+20\s+10\.00/)
+  const cliEvents = runPaastis(['events', '--app', 'alpha', '--type', 'would_stop'], { PAASTIS_URL: `http://127.0.0.1:${port}`, PAASTIS_TOKEN: TOKEN })
+  t.equal(await cliEvents.exit, 0)
+  t.match(cliEvents.output(), /alpha\s+would_stop\s+idle\s+alpha would be stopped \(idle\)/)
+  const browser = await launchChromium(t)
+  const page = await (await browser.newContext()).newPage()
+  await page.goto(`http://localhost:${port}/`)
+  await page.waitForSelector('#sign-in:not([hidden])')
+  await page.fill('#token', TOKEN)
+  await page.keyboard.press('Enter')
+  await page.waitForSelector('#apps tbody tr[data-app="alpha"]')
+  t.equal(await page.textContent('#hours-saved-label'), 'Hours it would have saved (dry run), last 30 days')
+  t.equal(await page.textContent('#hours-saved'), '20 h')
+  t.equal(await page.textContent('#money-saved'), '10.00')
+  t.ok(await page.waitForSelector('#events :text("would_stop")'), 'the would_stop event in the timeline')
 })
 
 t.test('opt-in: an app no rule names is left alone however idle; a named one is stopped', async (t) => {
