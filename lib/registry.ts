@@ -144,6 +144,7 @@ export class Registry {
     this.apps.delete(name)
     this.namesVersion++
     this.inflight.forget(name)
+    this.open.delete(name)
     await this.store.delete(name)
   }
 
