@@ -43,7 +43,6 @@ function runAs (): { uid: number, gid: number } | undefined {
 }
 
 export async function startPostgres (t: Test): Promise<PostgresServer> {
-  const port = await freePort()
   const dir = mkdtempSync(path.join(tmpdir(), 'paastis-pg-'))
   const data = path.join(dir, 'data')
   const user = runAs()
@@ -52,10 +51,37 @@ export async function startPostgres (t: Test): Promise<PostgresServer> {
   execFileSync(binary('initdb'), [
     '-D', data, '-U', 'paastis', '--pwfile', path.join(dir, 'pw'), '--auth=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions'
   ], { stdio: 'ignore', ...user })
+  // Test files run in parallel: a port found free may be taken before the server binds it; the
+  // server that answers must be this cluster (its data directory), else another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const server = serverOn(dir, data, await freePort(), user)
+    try {
+      await server.start()
+    } catch (err) {
+      await server.sql.end({ timeout: 1 }).catch(() => {})
+      await server.stop(true)
+      if (!(err instanceof PortTaken) || attempt === 5) {
+        rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+      continue
+    }
+    t.teardown(async () => {
+      await server.sql.end({ timeout: 1 }).catch(() => {})
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    return server
+  }
+}
+
+class PortTaken extends Error {}
+
+function serverOn (dir: string, data: string, port: number, user: { uid: number, gid: number } | undefined): PostgresServer {
   const url = `postgres://paastis:${PG_PASSWORD}@127.0.0.1:${port}/postgres`
   const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} })
   let child: ChildProcess | undefined
-  const server: PostgresServer = {
+  return {
     url,
     port,
     sql,
@@ -67,14 +93,19 @@ export async function startPostgres (t: Test): Promise<PostgresServer> {
         '-c', 'fsync=off', '-c', 'full_page_writes=off'
       ], { stdio: 'ignore', ...user })
       child.on('error', () => {})
+      const own = child
+      let foreign = false
       const up = await eventually(async () => {
+        if (own.exitCode !== null) return true
         try {
-          await sql`SELECT 1`
+          const [row] = await sql<Array<{ data_directory: string }>>`SHOW data_directory`
+          foreign = row.data_directory !== data
           return true
         } catch {
           return false
         }
       }, 20_000)
+      if (own.exitCode !== null || foreign) throw new PortTaken(`port ${port} was taken`)
       if (!up) throw new Error('postgres did not start: is it installed? (apt-get install -y postgresql)')
     },
     async stop (hard = false) {
@@ -84,11 +115,4 @@ export async function startPostgres (t: Test): Promise<PostgresServer> {
       await Promise.race([exited, sleep(10_000, undefined, { ref: false })])
     }
   }
-  await server.start()
-  t.teardown(async () => {
-    await sql.end({ timeout: 1 }).catch(() => {})
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return server
 }

@@ -1,4 +1,6 @@
-// A real redis-server for a test: its own free port, no persistence, stopped with the test.
+// A real redis-server for a test: its own free port, no persistence, stopped with the test. Test
+// files run in parallel: a port found free may be taken before redis-server binds it, so the
+// server that answers must be ours (its pid), else another port is tried.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -15,9 +17,21 @@ export interface RedisServer {
 }
 
 export async function startRedis (t: Test): Promise<RedisServer> {
-  const port = await freePort()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(t, await freePort())
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === 5) throw err
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOn (t: Test, port: number): Promise<RedisServer> {
   let child: ChildProcess | undefined
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+  // A deadline on every command: a server that does not answer fails the test, never hangs it.
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 })
   client.on('error', () => {})
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
@@ -30,10 +44,18 @@ export async function startRedis (t: Test): Promise<RedisServer> {
         throw new Error('redis-server is missing: apt-get install -y redis-server (.ci/run does)')
       }
       child.on('error', () => {})
+      const own = child
       const up = await eventually(async () => {
+        if (own.exitCode !== null) return true
         if (client.status !== 'ready') await client.connect().catch(() => {})
-        return client.status === 'ready' && (await client.ping().catch(() => '')) === 'PONG'
+        // The server that answers is this one: its pid (another's on a taken port would answer too).
+        const info = client.status === 'ready' ? await client.info('server').catch(() => '') : ''
+        return new RegExp(`^process_id:${own.pid}\\r?$`, 'm').test(info)
       }, 10_000)
+      if (own.exitCode !== null) {
+        client.disconnect()
+        throw new PortTaken(`port ${port} was taken`)
+      }
       if (!up) throw new Error('redis-server did not start: is it installed? (apt-get install -y redis-server)')
     },
     async stop () {
