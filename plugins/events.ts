@@ -39,6 +39,9 @@ export default fp(async function events (fastify: FastifyInstance, opts: AppOpti
       connect_timeout: Math.max(1, Math.ceil(settings.storeTimeoutMs / 1000)),
       idle_timeout: 30,
       keep_alive: 30,
+      // postgres.js reads the array types on each new connection in a promise nobody awaits: a
+      // connection cut then is an unhandled rejection. Paastis casts its one array itself (::text[]).
+      fetch_types: false,
       onnotice: () => {},
       connection: { application_name: 'paastis', statement_timeout: settings.storeTimeoutMs }
     })

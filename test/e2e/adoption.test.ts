@@ -185,6 +185,7 @@ t.test('reload by SIGHUP, by a change of the file and by the admin call: a valid
   t.ok(await reloaded(1), 'SIGHUP: reloaded')
   t.same(await appsOf(run.port), { hello: { maxIdleTime: '1m', ignored: false }, other: { maxIdleTime: '15m', ignored: true } }, 'applied to every record at once')
   t.match((await eventsOf(run.port, 'config_reloaded'))[0], { cause: 'signal', message: /settings changed for 2 apps \(hello, other\)/ })
+  t.ok(await eventually(() => /"msg":"1 app will be stopped when idle: hello \(1m\); 1 left alone\."/.test(run.output())), 'what the new rules will stop, said')
   const visit = await request(`http://127.0.0.1:${run.port}/`, { headers: { host: 'other.localhost' } })
   t.equal(visit.statusCode, 503, 'other is ignored now: a request no longer wakes it')
   await visit.body.dump()
