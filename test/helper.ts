@@ -70,7 +70,8 @@ export async function build (t: Test, { env = {}, yaml, clock, listen = false, l
   const logger = logs === undefined
     ? { level: process.env.TEST_LOG_LEVEL ?? 'silent' }
     : { level: 'debug', stream: { write: (line: string) => { logs.push(JSON.parse(line) as LogLine) } } }
-  const server = Fastify({ ...options, logger })
+  // A busy machine (CI, two test files at once) can take more than Fastify's 10 s to load every plugin.
+  const server = Fastify({ ...options, logger, pluginTimeout: 60_000 })
   server.register(fp(app), {
     env: { START_AND_STOP_CHECKING_INTERVAL_CRON: '0 0 1 1 *', ...configEnv, ...env },
     clock
