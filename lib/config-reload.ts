@@ -7,7 +7,7 @@ import type { EventLog } from './events'
 import type { Logger } from './logger'
 import type { PaastisFile } from './paastis-file'
 
-export type ReloadTrigger = 'start' | 'signal' | 'file' | 'admin'
+export type ReloadTrigger = 'signal' | 'file' | 'admin'
 
 /** What a reload changed, as operators read it. */
 export interface ConfigChange {

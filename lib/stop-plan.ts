@@ -3,6 +3,7 @@
 // domain looks idle: the operator reads the names and the way to try it safely first.
 import type { AppRecord } from './app-record'
 import { formatDuration } from './duration'
+import type { Logger } from './logger'
 
 const SHOWN = 20
 
@@ -38,4 +39,10 @@ export function describeStopPlan (plan: StopPlan, options: { dryRun: boolean, op
     if (!options.dryRun && !options.optIn) lines.push('To try Paastis safely, set DRY_RUN=true first, or MANAGE_APPS=opt-in to manage only the apps your rules name.')
   }
   return lines
+}
+
+/** Says the plan in the log: a warning while something will be stopped, else information. */
+export function logStopPlan (log: Pick<Logger, 'warn' | 'info'>, records: Iterable<AppRecord>, options: { dryRun: boolean, optIn: boolean }): void {
+  const plan = stopPlan(records)
+  for (const line of describeStopPlan(plan, options)) log[plan.stoppable.length > 0 ? 'warn' : 'info'](line)
 }

@@ -11,7 +11,7 @@ import { envSchema } from '../lib/config-schema'
 import { ConfigReload } from '../lib/config-reload'
 import { domainsOf } from '../lib/host-router'
 import { loadPaastisFile } from '../lib/paastis-file'
-import { describeStopPlan, stopPlan } from '../lib/stop-plan'
+import { logStopPlan } from '../lib/stop-plan'
 import type { PreparedProviders } from './provider'
 
 declare module 'fastify' {
@@ -48,8 +48,7 @@ export default fp(async function configReload (fastify: FastifyInstance, opts: A
       // New providers' apps, new command apps: listed now rather than at the next check.
       if (prepared.added.length > 0 || next.apps.length > 0) void fastify.reconciler.tryDiscover()
       // What the new rules will stop, said before they stop anything.
-      const plan = stopPlan(registry.list())
-      for (const line of describeStopPlan(plan, { dryRun: settings.dryRun, optIn: settings.policy.optIn })) log[plan.stoppable.length > 0 ? 'warn' : 'info'](line)
+      logStopPlan(log, registry.list(), { dryRun: settings.dryRun, optIn: settings.policy.optIn })
       return { rules: next.rules.length, apps, providersAdded: prepared.added, providersRemoved: prepared.removed }
     }
   })

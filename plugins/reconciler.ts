@@ -7,7 +7,7 @@ import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
 import type { AppOptions } from '../lib/app-options'
 import { ConfigError } from '../lib/config-error'
-import { describeStopPlan, stopPlan } from '../lib/stop-plan'
+import { logStopPlan } from '../lib/stop-plan'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,9 +63,7 @@ export default fp(async function reconciler (fastify: FastifyInstance, opts: App
       log.info({ apps: fastify.registry.size }, 'apps listed')
       // Before anything is stopped, the operator reads what will be (`paastis check` prints it itself).
       if (opts.check !== true) {
-        const { dryRun, policy } = fastify.settings
-        const plan = stopPlan(fastify.registry.list())
-        for (const line of describeStopPlan(plan, { dryRun, optIn: policy.optIn })) log[plan.stoppable.length > 0 ? 'warn' : 'info'](line)
+        logStopPlan(log, fastify.registry.list(), { dryRun: fastify.settings.dryRun, optIn: fastify.settings.policy.optIn })
       }
       return
     }
