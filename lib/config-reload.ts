@@ -83,6 +83,8 @@ export class ConfigReload<Prepared> {
       prepared = await prepare(file)
     } catch (err) {
       const reason = (err as Error).message
+      // The watcher also sees the file a SIGHUP just refused: one mistake, one refusal.
+      if (trigger === 'file' && reason === this.error) return { applied: false, hash: this.current.hash, message: reason }
       this.error = reason
       const message = `paastis.yml not reloaded (${trigger}): ${reason}; still running configuration ${this.current.hash}`
       log.error({ trigger }, message)
