@@ -1,5 +1,6 @@
 // The app the benchmarks proxy to: plain node:http answering 1 KB. With READY_DELAY_MS it boots
-// slowly and writes the moment it starts answering to READY_FILE (the cold-start reference);
+// slowly and writes the moment it starts answering to READY_FILE (epoch ms with sub-ms digits:
+// the cold-start reference);
 // START_LOG counts its starts.
 import { appendFileSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
@@ -12,7 +13,7 @@ const server = http.createServer((_req, res) => {
 })
 setTimeout(() => {
   server.listen(Number(process.env.PORT), '127.0.0.1', () => {
-    if (process.env.READY_FILE !== undefined) writeFileSync(process.env.READY_FILE, String(Date.now()))
+    if (process.env.READY_FILE !== undefined) writeFileSync(process.env.READY_FILE, String(performance.timeOrigin + performance.now()))
   })
 }, Number(process.env.READY_DELAY_MS ?? 0))
 process.on('SIGTERM', () => {

@@ -98,7 +98,8 @@ function toSchedule (value: Fields, rule: Rule, at: At, fail: Fail): void {
 }
 
 function toPing (value: Fields, at: At, fail: Fail): ProbeSpec {
-  const spec: ProbeSpec = { method: 'HEAD', path: asText(value.path) ?? '/' }
+  // GET by default, as DEFAULT_PROBE: its connection stays open for the first proxied request.
+  const spec: ProbeSpec = { method: 'GET', path: asText(value.path) ?? '/' }
   if (value.regex !== undefined) {
     const regex = value.regex as Fields
     const pattern = (key: string): Pattern | undefined => {
@@ -108,8 +109,6 @@ function toPing (value: Fields, at: At, fail: Fail): ProbeSpec {
     spec.statusCode = pattern('statusCode')
     spec.headers = pattern('headers')
     spec.body = pattern('body')
-    // A HEAD response has no body to match.
-    if (spec.body !== undefined) spec.method = 'GET'
   } else {
     spec.statusCode = /^[2-4]/
   }

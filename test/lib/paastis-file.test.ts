@@ -67,5 +67,7 @@ t.test('the schemas of the rules and the apps give each wrong value its own word
   const ok = parsePaastisFile('rules:\n  - pattern: x\n    app_name: y\n    aliases: [A.Example.com, { host: b.example.com, whitelisted: true }]\n    ping: { regex: { body: ok }, settle: 1s }\n', 'p.yml')
   t.same(ok.rules[0].hosts, [{ host: 'a.example.com', whitelisted: false }, { host: 'b.example.com', whitelisted: true }])
   t.equal(ok.rules[0].wake.ping?.method, 'GET', 'a body to match needs a GET')
+  const plain = parsePaastisFile('rules:\n  - pattern: x\n    ping: { path: /health }\n', 'p.yml')
+  t.equal(plain.rules[0].wake.ping?.method, 'GET', 'GET by default: the probe\'s connection stays open for the first request (undici closes it after a HEAD)')
   t.equal(ok.rules[0].wake.ping?.settleMs, 1000)
 })
