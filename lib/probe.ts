@@ -42,7 +42,7 @@ export const PROBE_TIMEOUT_MS = 2000
 /** Between two probes of a local app whose port still refuses connections. */
 const LOCAL_REFUSED_RETRY_MS = 2
 /** Between two probes of an app that answers but is not ready (a router's 502): from 10 ms, growing to this. */
-export const NOT_READY_MAX_PAUSE_MS = 80
+export const NOT_READY_MAX_PAUSE_MS = 60
 
 export interface ReadinessWait {
   /** performance.now() time by which the app must be ready. */
@@ -56,10 +56,10 @@ export interface ReadinessWait {
  * The pause before the next probe. A local app whose port refuses is asked again 2 ms later
  * (nothing listens yet: the refusal costs a syscall), so its first byte follows its first listen
  * closely. An app that answers without being ready — a PaaS router's 502 while the app boots, a
- * local app's 503 — is asked again after 10 ms, then less often, never less than every 80 ms: it
- * is answered at most ~80 ms after it is ready, for at most 12.5 probes a second while it boots
- * (a 20 s boot: about 250 requests to the app's router, none to the provider's API). A remote
- * host that refuses connections is treated the same way.
+ * local app's 503 — is asked again after 10 ms, then less often, never less than every 60 ms: it
+ * is answered at most ~60 ms (and a round trip) after it is ready, for at most 17 probes a second
+ * while it boots (a 20 s boot: about 340 requests to the app's router, none to the provider's
+ * API). A remote host that refuses connections is treated the same way.
  */
 export function nextPause (result: Exclude<ProbeResult, 'ready'>, local: boolean, elapsedMs: number): number {
   if (result === 'refused' && local) return LOCAL_REFUSED_RETRY_MS

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Forwarder } from '../lib/forwarder'
+import { warmUp } from '../lib/warm-up'
 import { WebsocketRelay } from '../lib/websocket-relay'
 
 declare module 'fastify' {
@@ -29,6 +30,8 @@ export default fp(async function forwarder (fastify: FastifyInstance) {
   const relay = new WebsocketRelay(settings.websocketPingIntervalMs, WEBSOCKET_MAX_MESSAGE)
   fastify.decorate('forwarder', forwarder)
   fastify.decorate('websocketRelay', relay)
+  // Before the first visitor, not on its request (lib/warm-up.ts).
+  fastify.addHook('onReady', async () => { await warmUp(forwarder) })
   fastify.addHook('onClose', async () => {
     relay.close()
     await forwarder.close()

@@ -176,15 +176,19 @@ t.test('reload by SIGHUP, by a change of the file and by the admin call: a valid
   t.same(await appsOf(run.port), { hello: { maxIdleTime: '5m', ignored: false }, other: { maxIdleTime: '15m', ignored: false } })
   const first = (await readyz(run.port)).configuration.hash
 
-  const reloaded = async (count: number): Promise<boolean> => await eventually(async () => (await eventsOf(run.port, 'config_reloaded')).length >= count, 10_000)
-  const rejected = async (count: number): Promise<boolean> => await eventually(async () => (await eventsOf(run.port, 'config_rejected')).length >= count, 10_000)
+  // Waits name the event they expect: the watcher also sees the files the SIGHUPs are about, and
+  // on a busy machine its reload may come first.
+  const seen = async (type: string, cause: string, message: RegExp): Promise<boolean> =>
+    await eventually(async () => (await eventsOf(run.port, type)).some((event) => event.cause === cause && message.test(event.message)), 10_000)
+  const found = async (type: string, cause: string, message: RegExp): Promise<{ cause: string, message: string } | undefined> =>
+    (await eventsOf(run.port, type)).find((event) => event.cause === cause && message.test(event.message))
 
   // 1. SIGHUP, valid then invalid.
   writeFileSync(file, apps + rulesYaml('1m', true))
   run.child.kill('SIGHUP')
-  t.ok(await reloaded(1), 'SIGHUP: reloaded')
+  t.ok(await seen('config_reloaded', 'signal', /reloaded/), 'SIGHUP: reloaded')
   t.same(await appsOf(run.port), { hello: { maxIdleTime: '1m', ignored: false }, other: { maxIdleTime: '15m', ignored: true } }, 'applied to every record at once')
-  t.match((await eventsOf(run.port, 'config_reloaded'))[0], { cause: 'signal', message: /settings changed for 2 apps \(hello, other\)/ })
+  t.ok((await eventsOf(run.port, 'config_reloaded')).some((event) => /settings changed for 2 apps \(hello, other\)/.test(event.message)), 'what changed, said')
   t.ok(await eventually(() => /"msg":"1 app will be stopped when idle: hello \(1m\); 1 left alone\."/.test(run.output())), 'what the new rules will stop, said')
   const visit = await request(`http://127.0.0.1:${run.port}/`, { headers: { host: 'other.localhost' } })
   t.equal(visit.statusCode, 503, 'other is ignored now: a request no longer wakes it')
@@ -193,8 +197,8 @@ t.test('reload by SIGHUP, by a change of the file and by the admin call: a valid
   t.not(second, first, 'readyz shows the new configuration')
   writeFileSync(file, apps + rulesYaml('1m', true).replace('app_max_idle_time', 'app_max_idle_tme'))
   run.child.kill('SIGHUP')
-  t.ok(await rejected(1), 'SIGHUP: refused')
-  t.match((await eventsOf(run.port, 'config_rejected'))[0], { cause: 'signal', message: /paastis\.yml:\d+: rules\[0\]\.app_max_idle_tme: unknown key: did you mean "app_max_idle_time"\?.*still running configuration/ })
+  t.ok(await seen('config_rejected', 'signal', /app_max_idle_tme/), 'SIGHUP: refused')
+  t.match(await found('config_rejected', 'signal', /app_max_idle_tme/), { message: /paastis\.yml:\d+: rules\[0\]\.app_max_idle_tme: unknown key: did you mean "app_max_idle_time"\?.*still running configuration/ })
   const refused = await readyz(run.port)
   t.match(refused.checks.config, /the last reload of paastis\.yml was refused: .*unknown key/)
   t.equal(refused.configuration.hash, second, 'still running the previous one')
@@ -203,12 +207,13 @@ t.test('reload by SIGHUP, by a change of the file and by the admin call: a valid
 
   // 2. A change of the file (watched), valid then invalid.
   save(file, apps + rulesYaml('2h', false))
-  t.ok(await reloaded(2), 'file change: reloaded')
+  t.ok(await eventually(async () => (await appsOf(run.port)).hello.maxIdleTime === '2h'), 'file change: reloaded')
+  t.ok(await found('config_reloaded', 'file', /reloaded/), 'by the watcher')
   t.same(await appsOf(run.port), { hello: { maxIdleTime: '2h', ignored: false }, other: { maxIdleTime: '15m', ignored: false } })
   t.equal((await readyz(run.port)).checks.config, 'ok', 'the refusal is over')
   save(file, apps + 'rules:\n  - pattern: "^hello$"\n    app_max_idle_time: soon\n')
-  t.ok(await rejected(2), 'file change: refused')
-  t.match((await eventsOf(run.port, 'config_rejected'))[0], { cause: 'file', message: /paastis\.yml:\d+: rules\[0\]\.app_max_idle_time: must be minutes/ })
+  t.ok(await seen('config_rejected', 'file', /must be minutes/), 'file change: refused')
+  t.match(await found('config_rejected', 'file', /must be minutes/), { message: /paastis\.yml:\d+: rules\[0\]\.app_max_idle_time: must be minutes/ })
   t.same(await appsOf(run.port), { hello: { maxIdleTime: '2h', ignored: false }, other: { maxIdleTime: '15m', ignored: false } }, 'records unchanged')
 
   // 3. The admin call, invalid (the file as it is) then valid.
