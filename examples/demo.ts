@@ -11,6 +11,8 @@ process.env.START_AND_STOP_CHECKING_INTERVAL_CRON ??= '*/10 * * * * *'
 process.env.HOST ??= '127.0.0.1'
 process.env.PORT = port
 process.env.LOG_FORMAT ??= 'pretty'
+// The demo's history may go with it: chosen, so not warned about.
+process.env.EVENTS_STORE_TYPE ??= 'memory'
 
 console.log(`
 Paastis demo: two sleeping apps, "hello" and "clock", stopped after 1 idle minute.

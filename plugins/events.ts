@@ -63,6 +63,10 @@ export default fp(async function events (fastify: FastifyInstance, opts: AppOpti
       spillFile: path.join(stateDir(config.PAASTIS_STATE_DIR, config.PAASTIS_CONFIG_FILE), 'events-pending.jsonl'),
       onError: (message) => { log.warn(`events are buffered in memory: ${remote.name}: ${message}`) }
     })
+  if (opts.check !== true && remote === undefined && config.EVENTS_STORE_TYPE === undefined) {
+    // Said unless memory was chosen (the demo chooses it): a deploy should not silently zero the savings.
+    log.warn('events are kept in memory only (EVENTS_STORE_TYPE is not set): the history, the hours and the money saved start again from zero at each restart or deploy; set EVENTS_STORE_TYPE=postgres (with DATABASE_URL) or redis (with REGISTRY_REDIS_URL) to keep them, or EVENTS_STORE_TYPE=memory to silence this')
+  }
   const eventLog = new EventLog(store === undefined ? MEMORY_CAPACITY : LOCAL_CAPACITY, () => fastify.clock.now(), store)
   fastify.decorate('events', eventLog)
   fastify.addHook('onClose', async () => { await store?.close?.() })

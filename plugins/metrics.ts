@@ -6,8 +6,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppAccount } from '../lib/accounting'
 import { APP_STATES } from '../lib/app-record'
 import type { PaastisEvent } from '../lib/events'
-import type { ForwardFailure } from '../lib/forwarder'
+import { FORWARD_FAILURES, type ForwardFailure } from '../lib/forwarder'
+import type { StopCause } from '../lib/lifecycle'
 import { PROVIDER_OPERATIONS } from '../lib/provider'
+
+/** Every stop cause of the lifecycle (a new one fails to compile until it is listed here). */
+const STOP_CAUSES: Record<StopCause, true> = { idle: true, schedule: true, admin: true }
+/** The reasons `paastis_stops_total` counts: the lifecycle's stop causes, and a stop a hook refused. */
+export const STOP_REASONS = [...Object.keys(STOP_CAUSES), 'vetoed']
+const WAKE_PHASES = ['provider', 'readiness', 'total'] as const
 
 export class RequestCounters {
   readonly proxied = new Map<string, number>()
@@ -21,6 +28,11 @@ export class RequestCounters {
   count (app: string, waited: boolean): void {
     this.proxied.set(app, (this.proxied.get(app) ?? 0) + 1)
     if (waited) this.waited++
+  }
+
+  /** An app no longer listed: its series go with it. */
+  forget (app: string): void {
+    this.proxied.delete(app)
   }
 }
 
@@ -45,6 +57,20 @@ export default fp(async function metrics (fastify: FastifyInstance) {
       const counts = Object.fromEntries(APP_STATES.map((state) => [state, 0]))
       for (const app of apps.list()) counts[app.state]++
       for (const state of APP_STATES) this.set({ state }, counts[state])
+    }
+  })
+  // One series per app the registry holds and per state, 1 for the app's state (kube-state-metrics'
+  // shape: a state that ends sets its series to 0 rather than leaving it stale).
+  new Gauge({
+    name: 'paastis_app_state',
+    help: 'Each app the registry holds: 1 for its current state, 0 for the others',
+    labelNames: ['app', 'provider', 'state'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const app of apps.list()) {
+        for (const state of APP_STATES) this.set({ app: app.name, provider: app.provider, state }, app.state === state ? 1 : 0)
+      }
     }
   })
   new Counter({
@@ -79,7 +105,8 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     registers: [registry],
     collect () {
       this.reset()
-      for (const [failure, count] of requests.failures) this.inc({ failure }, count)
+      // Every failure has its series from the start, at 0: an alert's rate() needs one.
+      for (const failure of FORWARD_FAILURES) this.inc({ failure }, requests.failures.get(failure) ?? 0)
     }
   })
   for (const [name, help, field] of [
@@ -150,31 +177,37 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     labelNames: ['reason'],
     registers: [registry]
   })
+  // Per app: `started` events are the registry's apps', never a request's Host.
   const wakeDuration = new Histogram({
     name: 'paastis_wake_duration_seconds',
-    help: 'Wake duration, split into provider start and readiness wait, and in total',
-    labelNames: ['phase'],
+    help: 'Wake duration per app, split into provider start and readiness wait, and in total',
+    labelNames: ['app', 'phase'],
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [registry]
   })
   const stops = new Counter({
     name: 'paastis_stops_total',
-    help: 'Stops and refused stops, by reason (idle, admin, shutdown, vetoed)',
+    help: 'Stops and refused stops, by reason (idle, schedule, admin, vetoed)',
     labelNames: ['reason'],
     registers: [registry]
   })
   for (const reason of ['failed', 'timeout']) wakeFailures.inc({ reason }, 0)
-  for (const reason of ['idle', 'admin', 'schedule', 'vetoed']) stops.inc({ reason }, 0)
+  for (const reason of STOP_REASONS) stops.inc({ reason }, 0)
 
   events.on('event', (event: PaastisEvent) => {
     switch (event.type) {
       case 'started':
         wakes.inc()
         if (event.timings !== undefined) {
-          wakeDuration.observe({ phase: 'provider' }, event.timings.providerMs / 1000)
-          wakeDuration.observe({ phase: 'readiness' }, event.timings.readyMs / 1000)
+          wakeDuration.observe({ app: event.app, phase: 'provider' }, event.timings.providerMs / 1000)
+          wakeDuration.observe({ app: event.app, phase: 'readiness' }, event.timings.readyMs / 1000)
         }
-        wakeDuration.observe({ phase: 'total' }, (event.durationMs ?? 0) / 1000)
+        wakeDuration.observe({ app: event.app, phase: 'total' }, (event.durationMs ?? 0) / 1000)
+        break
+      case 'forgotten':
+        // Its series go with it, as the per-app accounts' do.
+        for (const phase of WAKE_PHASES) wakeDuration.remove({ app: event.app, phase })
+        requests.forget(event.app)
         break
       case 'start_failed':
         wakeFailures.inc({ reason: event.reason ?? 'failed' })

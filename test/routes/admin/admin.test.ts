@@ -1,4 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import t, { type Test } from 'tap'
 import { appsYaml, build, freePort } from '../../helper'
 
@@ -147,7 +149,7 @@ t.test('/metrics is Prometheus text and moves when a wake happens', async (t) =>
   t.equal(value(after, 'paastis_apps{state="running"}'), 1)
   t.equal(value(after, 'paastis_requests_proxied_total{app="alpha"}'), 1)
   t.equal(value(after, 'paastis_requests_waited_total'), 1)
-  t.equal(value(after, 'paastis_wake_duration_seconds_count{phase="readiness"}'), 1)
+  t.equal(value(after, 'paastis_wake_duration_seconds_count{app="alpha",phase="readiness"}'), 1)
   t.equal(value(after, 'paastis_provider_calls_total{provider="command",operation="start"}'), 1)
   t.ok(value(after, 'paastis_provider_calls_total{provider="command",operation="list"}') >= 1)
 
@@ -169,4 +171,76 @@ t.test('health: /healthz and /readyz without token', async (t) => {
   const notReady = await server.inject({ url: '/readyz', headers: { host: 'localhost' } })
   t.equal(notReady.statusCode, 503)
   t.match(notReady.json(), { status: 'not ready', checks: { provider: /did not answer/ } })
+})
+
+/** The README's metrics table: name → its labels and the values it lists for them. */
+function readmeMetrics (): Map<string, Map<string, string[]>> {
+  const readme = readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8')
+  const table = readme.slice(readme.indexOf('| metric | labels (values) | what |'))
+  const metrics = new Map<string, Map<string, string[]>>()
+  for (const row of table.split('\n').slice(2)) {
+    if (!row.startsWith('| `')) break
+    const [, name, labels] = row.split('|').map((cell) => cell.trim())
+    const described = new Map<string, string[]>()
+    // `app`, `phase` (`provider`, `readiness`, `total`)
+    for (const [, label, values] of labels.matchAll(/`(\w+)`(?: \(([^)]*)\))?/g)) {
+      described.set(label, values === undefined ? [] : [...values.matchAll(/`([^`]+)`/g)].map((value) => value[1]))
+    }
+    metrics.set(name.replaceAll('`', ''), described)
+  }
+  return metrics
+}
+
+/** /metrics as Prometheus text: name → label → values seen (histograms under their own name). */
+function exposed (text: string): Map<string, Map<string, Set<string>>> {
+  const metrics = new Map<string, Map<string, Set<string>>>()
+  const histograms = new Set([...text.matchAll(/^# TYPE (\S+) histogram$/gm)].map((match) => match[1]))
+  for (const line of text.split('\n')) {
+    const sample = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? \S+$/.exec(line)
+    if (sample === null) continue
+    let name = sample[1]
+    const base = name.replace(/_(bucket|sum|count)$/, '')
+    if (histograms.has(base)) name = base
+    const labels = metrics.get(name) ?? new Map<string, Set<string>>()
+    metrics.set(name, labels)
+    for (const [, label, value] of (sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) {
+      if (label === 'le') continue
+      labels.set(label, (labels.get(label) ?? new Set()).add(value))
+    }
+  }
+  return metrics
+}
+
+t.test('/metrics exposes what the README lists, with the same labels and values; per-app wake time and state', async (t) => {
+  const server = await withApps(t)
+  t.equal((await server.inject({ url: '/', headers: { host: 'alpha.example.com' } })).statusCode, 200, 'alpha woken')
+  const scrape = async (): Promise<string> => (await server.inject({ url: '/metrics', headers: admin })).body
+  const text = await scrape()
+  const seen = exposed(text)
+  const listed = readmeMetrics()
+  const own = [...seen.keys()].filter((name) => name.startsWith('paastis_') && !name.startsWith('paastis_process_'))
+  t.same(own.sort(), [...listed.keys()].filter((name) => name !== 'paastis_process_*').sort(), 'the same metrics')
+  t.ok([...seen.keys()].some((name) => name.startsWith('paastis_process_')), 'and the process metrics')
+  for (const [name, labels] of listed) {
+    if (name === 'paastis_process_*') continue
+    t.same([...(seen.get(name)?.keys() ?? [])].sort(), [...labels.keys()].sort(), `${name}: the same labels`)
+    for (const [label, values] of labels) {
+      for (const value of values) t.ok(seen.get(name)?.get(label)?.has(value), `${name}{${label}="${value}"} is exposed`)
+    }
+  }
+
+  t.match(text, /^paastis_wake_duration_seconds_count\{app="alpha",phase="total"\} 1$/m, 'alpha\'s wake, under its name')
+  t.match(text, /^paastis_app_state\{app="alpha",provider="command",state="running"\} 1$/m, 'alpha runs')
+  t.match(text, /^paastis_app_state\{app="alpha",provider="command",state="stopped"\} 0$/m)
+  t.match(text, /^paastis_app_state\{app="beta",provider="command",state="stopped"\} 1$/m, 'beta sleeps')
+  t.notMatch(text, /app="nothing"/, 'a stranger\'s Host adds no series')
+
+  // An app the provider no longer lists takes its series with it.
+  const file = server.config.PAASTIS_CONFIG_FILE
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/ {2}- name: alpha\n(?: {4}.*\n)+/, ''))
+  t.equal((await server.inject({ method: 'POST', url: '/config/reload', headers: admin })).statusCode, 200)
+  await server.reconciler.discover()
+  const after = await scrape()
+  t.same(after.split('\n').filter((line) => line.includes('app="alpha"')), [], 'alpha forgotten: no series left')
+  t.match(after, /^paastis_app_state\{app="beta",provider="command",state="stopped"\} 1$/m)
 })
