@@ -4,6 +4,9 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import t from 'tap'
 
+// A whole (quick) bench run: on a busy machine it takes minutes, not the usual one.
+t.setTimeout(600_000)
+
 t.test('npm run bench runs end to end (quick mode)', async (t) => {
   const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'bench', 'run.js'), '--quick', '--no-write'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

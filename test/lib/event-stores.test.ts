@@ -9,6 +9,9 @@ import { RedisEvents } from '../../lib/redis-events'
 import { startPostgres } from '../postgres'
 import { startRedis } from '../redis'
 
+// Real redis-server and PostgreSQL clusters started and stopped: minutes on a busy machine.
+t.setTimeout(600_000)
+
 const T0 = Date.parse('2026-11-30T00:00:00Z')
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString()
 
