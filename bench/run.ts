@@ -200,7 +200,7 @@ async function run (): Promise<void> {
     '',
     'CPU µs / request: user + system time of the process measured (the proxy; for the first row, the upstream itself;',
     "for nginx, its master and worker), read from /proc/<pid>/stat around each load, ÷ the requests wrk completed. It is",
-    'what the ratios are computed from: throughput swings by ±30 % between runs on this machine, CPU per request does not.',
+    'what the ratios are computed from: throughput swings by ±30 % between runs on this machine, CPU per request by about ±15 %.',
     '',
     `Targets (CPU per request, lower is better): Paastis ÷ Fastify catch-all + reply-from **${fmt(warmResult.ratios['Fastify catch-all + @fastify/reply-from'], 3)}** (≤ 1.0), ` +
       `Paastis ÷ the Node ceiling **${fmt(warmResult.ratios['node:http + undici Pool, no framework (the Node ceiling)'], 3)}** (stretch: ≤ 1.0).`,
