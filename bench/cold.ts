@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Client, request } from 'undici'
-import { admin, DIST, freePort, median, nowMs, paastis, percentile, QUICK, stop, track, work } from './harness'
+import { admin, freePort, median, nowMs, paastis, percentile, QUICK, stop, track, UPSTREAM_SCRIPT, work } from './harness'
 
 export interface ColdResult {
   wakes: number
@@ -23,14 +23,13 @@ export interface ColdResult {
 }
 
 const BOOT_MS = 500
-const UPSTREAM = path.join(DIST, 'bench', 'upstream.js')
 
 const readyAt = (file: string): number => Number(readFileSync(file, 'utf8'))
 
 /** The app started by hand and asked every 1 ms until it answers: ms from its listen to the first byte. */
 async function floor (port: number, readyFile: string): Promise<number> {
   rmSync(readyFile, { force: true })
-  const app = track(spawn(process.execPath, [UPSTREAM], { env: { PATH: process.env.PATH, PORT: String(port), READY_DELAY_MS: String(BOOT_MS), READY_FILE: readyFile }, stdio: 'ignore' }))
+  const app = track(spawn(process.execPath, [UPSTREAM_SCRIPT], { env: { PATH: process.env.PATH, PORT: String(port), READY_DELAY_MS: String(BOOT_MS), READY_FILE: readyFile }, stdio: 'ignore' }))
   const exited = new Promise((resolve) => app.once('exit', resolve))
   let firstByte: number | undefined
   const until = Date.now() + 20_000
@@ -60,7 +59,7 @@ export async function cold (): Promise<ColdResult> {
   const floorReadyFile = path.join(work, 'floor-ready')
   const startLog = path.join(work, 'starts')
   const configFile = path.join(work, 'cold.yml')
-  writeFileSync(configFile, `apps:\n  - name: cold\n    run: node ${JSON.stringify(UPSTREAM)}\n    port: ${appPort}\n` +
+  writeFileSync(configFile, `apps:\n  - name: cold\n    run: node ${JSON.stringify(UPSTREAM_SCRIPT)}\n    port: ${appPort}\n` +
     `    env: { READY_DELAY_MS: '${BOOT_MS}', READY_FILE: ${JSON.stringify(readyFile)}, START_LOG: ${JSON.stringify(startLog)} }\n`)
   const proxy = await paastis({ PAASTIS_CONFIG_FILE: configFile })
   const through: number[] = []

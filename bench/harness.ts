@@ -11,6 +11,8 @@ import { request } from 'undici'
 export const QUICK = process.argv.includes('--quick')
 export const DIST = path.join(__dirname, '..')
 export const TOKEN = 'bench-token'
+/** The app every bench proxies to (`upstream.ts`). */
+export const UPSTREAM_SCRIPT = path.join(DIST, 'bench', 'upstream.js')
 export const work = mkdtempSync(path.join(os.tmpdir(), 'paastis-bench-'))
 const children: ChildProcess[] = []
 

@@ -7,7 +7,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { request } from 'undici'
-import { admin, DIST, freePort, median, nowMs, paastis, QUICK, stop, work } from './harness'
+import { admin, freePort, median, nowMs, paastis, QUICK, stop, UPSTREAM_SCRIPT, work } from './harness'
 
 export interface RemoteResult {
   wakes: number
@@ -19,7 +19,6 @@ export interface RemoteResult {
   probesPerSecond: number
 }
 
-const UPSTREAM = path.join(DIST, 'bench', 'upstream.js')
 
 /** The router: forwards to the app, or answers a 502 page while nothing listens (Scalingo's, Heroku's behaviour). */
 async function router (appPort: number): Promise<{ port: number, probes: () => number, close: () => Promise<void> }> {
@@ -52,7 +51,7 @@ export async function remote (): Promise<RemoteResult> {
   const configFile = path.join(work, 'remote.yml')
   const bootFile = path.join(work, 'remote-boot')
   // The boot time is read by the app at each start, so that wakes fall at different points of the probe schedule.
-  writeFileSync(configFile, `apps:\n  - name: remote\n    run: READY_DELAY_MS=$(cat ${JSON.stringify(bootFile)}) exec node ${JSON.stringify(UPSTREAM)}\n` +
+  writeFileSync(configFile, `apps:\n  - name: remote\n    run: READY_DELAY_MS=$(cat ${JSON.stringify(bootFile)}) exec node ${JSON.stringify(UPSTREAM_SCRIPT)}\n` +
     `    upstream: http://127.0.0.1:${front.port}\n    env: { PORT: '${appPort}', READY_FILE: ${JSON.stringify(readyFile)} }\n`)
   const proxy = await paastis({ PAASTIS_CONFIG_FILE: configFile })
   const boots = QUICK ? [1000] : [2000, 2230, 2470, 2710, 2950]

@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { cold } from './cold'
-import { cleanup, DIST, fmt, freePort, listening, median, paastis, QUICK, rssKb, start, stop, track, work, type Child } from './harness'
+import { cleanup, DIST, fmt, freePort, listening, median, paastis, QUICK, rssKb, start, stop, track, UPSTREAM_SCRIPT, work, type Child } from './harness'
 import { load, onPath, WRK, type Load } from './load'
 import { remote } from './remote'
 
@@ -341,7 +341,7 @@ function describeChanges (before: Results, after: Results): string {
 }
 
 async function startUpstream (port: number): Promise<Child> {
-  return start(path.join(DIST, 'bench', 'upstream.js'), { PORT: String(port) })
+  return await start(UPSTREAM_SCRIPT, { PORT: String(port) })
 }
 
 run().then(() => {

@@ -13,7 +13,7 @@ import { PROVIDER_OPERATIONS } from '../lib/provider'
 /** Every stop cause of the lifecycle (a new one fails to compile until it is listed here). */
 const STOP_CAUSES: Record<StopCause, true> = { idle: true, schedule: true, admin: true }
 /** The reasons `paastis_stops_total` counts: the lifecycle's stop causes, and a stop a hook refused. */
-export const STOP_REASONS = [...Object.keys(STOP_CAUSES), 'vetoed']
+const STOP_REASONS = [...Object.keys(STOP_CAUSES), 'vetoed']
 const WAKE_PHASES = ['provider', 'readiness', 'total'] as const
 
 export class RequestCounters {

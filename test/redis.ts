@@ -56,7 +56,12 @@ async function startOn (t: Test, port: number): Promise<RedisServer> {
         client.disconnect()
         throw new PortTaken(`port ${port} was taken`)
       }
-      if (!up) throw new Error('redis-server did not start: is it installed? (apt-get install -y redis-server)')
+      if (!up) {
+        // Nothing left behind: a client reconnecting forever or a server would keep the test file alive.
+        client.disconnect()
+        own.kill('SIGKILL')
+        throw new Error('redis-server did not start: is it installed? (apt-get install -y redis-server)')
+      }
     },
     async stop () {
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
