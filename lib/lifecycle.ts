@@ -199,7 +199,7 @@ export class Lifecycle {
     record.region = seen.region
     record.providerId = seen.providerId
     record.owner = seen.owner
-    if (seen.state === 'running' && record.state !== 'running' && record.state !== 'failed') {
+    if (seen.state === 'running' && record.state !== 'running') {
       // Running for the proxy only once it answers its probe, whoever started it.
       if (changed) await registry.save(record)
       this.adopt(record.name)

@@ -105,16 +105,7 @@ export function parsePaastisFile (text: string, file: string, env: Record<string
   if (top === null || top === undefined) return { path: file, hash, rules: [], apps: [], providers: [] }
   if (!isMap(doc.contents)) fail([], FILE_SCHEMA['x-message'])
   if (validateFile(top) !== true) {
-    const errors = (validateFile.errors ?? []).filter((error) => !error.schemaPath.includes('/anyOf/'))
-    // Unknown keys first (a typo explains the errors that follow it), the outermost first.
-    const unknown = errors.filter((candidate) => candidate.keyword === 'additionalProperties')
-      .sort((a, b) => a.instancePath.split('/').length - b.instancePath.split('/').length)
-    if (unknown.length > 0) {
-      const error = unknown[0]
-      const key = error.params.additionalProperty as string
-      fail([...pathOf(error.instancePath), key], unknownKey(key, error.parentSchema))
-    }
-    const { at, reason } = reasonOf(errors[0])
+    const { at, reason } = firstProblem(validateFile.errors ?? [])
     fail(at, reason)
   }
   const root = top as { rules?: Json[] | null, apps?: Json[] | null, providers?: Json[] | null }
@@ -137,6 +128,36 @@ export function parsePaastisFile (text: string, file: string, env: Record<string
   const commands = providers.filter((entry) => entry.type === 'command')
   if (commands.length > 1) fail(['providers'], 'at most one provider of type command: its apps are the one `apps:` list')
   return { path: file, hash, rules, apps, providers }
+}
+
+/** The error a person should read first: unknown keys (a typo explains what follows it), the outermost first. */
+function firstProblem (all: ErrorObject[]): { at: At, reason: string } {
+  const errors = all.filter((error) => !error.schemaPath.includes('/anyOf/'))
+  const unknown = errors.filter((candidate) => candidate.keyword === 'additionalProperties')
+    .sort((a, b) => a.instancePath.split('/').length - b.instancePath.split('/').length)
+  if (unknown.length > 0) {
+    const error = unknown[0]
+    const key = error.params.additionalProperty as string
+    return { at: [...pathOf(error.instancePath), key], reason: unknownKey(key, error.parentSchema) }
+  }
+  return reasonOf(errors[0])
+}
+
+const validateRule = ajv.compile(RULE_SCHEMA)
+
+/**
+ * One rule written elsewhere than the file (a container's labels), checked as the file's rules
+ * are; `where` names a key for the person who wrote it. Throws an Error with that name and reason.
+ */
+export function parseRule (fields: Record<string, Json>, where: (at: At) => string): Rule {
+  const fail = (at: At, reason: string): never => {
+    throw new Error(`${where(at)}: ${reason}`)
+  }
+  if (validateRule(fields) !== true) {
+    const { at, reason } = firstProblem(validateRule.errors ?? [])
+    fail(at, reason)
+  }
+  return toRule(fields, [], fail)
 }
 
 export const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12)

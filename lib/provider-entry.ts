@@ -4,7 +4,7 @@
 import type { EnvName } from './config-schema'
 import { asText, mapping, text, type At, type Fail, type Json } from './file-schema'
 
-export const PROVIDER_TYPES = ['scalingo', 'clever-cloud', 'heroku', 'command'] as const
+export const PROVIDER_TYPES = ['scalingo', 'clever-cloud', 'heroku', 'command', 'docker'] as const
 export type ProviderType = typeof PROVIDER_TYPES[number]
 
 interface KeySpec { env: EnvName, secret?: boolean, integer?: boolean }
@@ -35,7 +35,16 @@ export const PROVIDER_KEYS: Record<ProviderType, Record<string, KeySpec>> = {
     vhost_scheme: { env: 'PROVIDER_CLEVER_VHOST_SCHEME' },
     region: { env: 'PROVIDER_REGION' }
   },
-  command: {}
+  command: {},
+  docker: {
+    host: { env: 'PROVIDER_DOCKER_HOST' },
+    tls_verify: { env: 'PROVIDER_DOCKER_TLS_VERIFY' },
+    cert_path: { env: 'PROVIDER_DOCKER_CERT_PATH' },
+    network: { env: 'PROVIDER_DOCKER_NETWORK' },
+    host_address: { env: 'PROVIDER_DOCKER_HOST_ADDRESS' },
+    stop_timeout: { env: 'PROVIDER_DOCKER_STOP_TIMEOUT', integer: true },
+    operation_timeout: { env: 'PROVIDER_DOCKER_OPERATION_TIMEOUT', integer: true }
+  }
 }
 
 const ALL_KEYS = Object.fromEntries(Object.values(PROVIDER_KEYS).flatMap((keys) => Object.keys(keys)).map((key) => [key, { type: ['string', 'number'] }]))

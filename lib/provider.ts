@@ -2,6 +2,7 @@
 // Providers are called by the lifecycle and the reconciler only, never on the request path of a
 // running app.
 import type { AppRecord, Formation } from './app-record'
+import type { Rule } from './rules'
 
 /** `failed`: the provider holds the app down after a start that failed (it serves nothing). */
 export type ProviderState = 'running' | 'stopped' | 'starting' | 'stopping' | 'failed' | 'unknown'
@@ -20,6 +21,8 @@ export interface ProviderApp {
   region?: string
   /** Current process types and amounts, when the provider reports them. */
   formation?: Formation
+  /** The rule the app carries itself (a container's labels), applied after paastis.yml's. */
+  rule?: Rule
 }
 
 export const PROVIDER_OPERATIONS = ['list', 'start', 'stop'] as const

@@ -11,7 +11,7 @@ import type { Logger } from './logger'
 import type { Registry } from './registry'
 import type { Rules } from './rules'
 import { keptAwakeUntil, sleepDue, windowOpened } from './schedule'
-import { configurationOf, type ManagementPolicy } from './app-policy'
+import { configure, configurationOf, type ManagementPolicy } from './app-policy'
 
 export interface ReconcilerOptions {
   registry: Registry
@@ -58,6 +58,7 @@ export class Reconciler {
   suspectListing: string | undefined
   private suspectSince = 0
   private listedOnce = false
+  private discovering: Promise<unknown> = Promise.resolve()
   /** Conflicts already reported: each is told once, while it lasts. */
   private readonly reportedConflicts = new Set<string>()
   /** The previous tick: prewarms and sleep_at fire for the instants in between. */
@@ -183,7 +184,17 @@ export class Reconciler {
     }
   }
 
+  /**
+   * One listing at a time: the tick's and one asked for by a provider's event would both see a
+   * new app as new (two records, two `discovered` events).
+   */
   async discover (): Promise<{ discovered: number, forgotten: number }> {
+    const run = this.discovering.then(async () => await this.discoverNow())
+    this.discovering = run.catch(() => {})
+    return await run
+  }
+
+  private async discoverNow (): Promise<{ discovered: number, forgotten: number }> {
     const { registry, provider, lifecycle, events } = this.options
     const apps = await provider.list()
     this.lastDiscoveryOk = true
@@ -199,6 +210,10 @@ export class Reconciler {
     const forget = this.believe(missing.length, registry.size)
     for (const app of apps) {
       const record = registry.get(app.name)
+      // An app's own rule (its labels) is configuration: a changed one reaches its record now.
+      if (this.options.rules.declare(app.name, app.rule) && record !== undefined && configure(record, this.options.rules, this.options.policy)) {
+        await registry.save(record)
+      }
       if (record === undefined) {
         const fresh = this.newRecord(app)
         await registry.save(fresh)
@@ -212,6 +227,7 @@ export class Reconciler {
     let forgotten = 0
     for (const record of forget ? missing : []) {
       await registry.remove(record.name)
+      this.options.rules.declare(record.name, undefined)
       events.record({ app: record.name, type: 'forgotten', cause: 'scheduler', message: 'no longer listed by the provider' })
       forgotten++
     }

@@ -109,6 +109,8 @@ export class Rules {
   private matchers: RuleMatcher[] = []
   private readonly policies = new Map<string, Resolution>()
   private current: readonly Rule[] = []
+  /** Rules an app carries itself (a container's labels), by app key: applied after the file's. */
+  private readonly declared = new Map<string, Rule>()
 
   constructor (rules: readonly Rule[] = []) {
     this.replace(rules)
@@ -141,6 +143,19 @@ export class Rules {
     return name
   }
 
+  /**
+   * The rule an app carries itself (undefined: none). It comes after paastis.yml's rules: a key it
+   * sets wins, since nothing is more specific than the app's own word. True when it changed.
+   */
+  declare (name: string, rule: Rule | undefined): boolean {
+    const before = this.declared.get(name)
+    if (before?.pattern === rule?.pattern) return false
+    if (rule === undefined) this.declared.delete(name)
+    else this.declared.set(name, rule)
+    this.policies.clear()
+    return true
+  }
+
   /** Which provider an app is of (the registry knows): rules with `provider:` need it. */
   providerOf: (name: string) => string | undefined = () => undefined
 
@@ -151,10 +166,7 @@ export class Rules {
     if (cached !== undefined) return cached
     const resolution: Resolution = { name, linkedApps: [], ignore: false, rules: [], wake: {} }
     const times: Pick<Rule, 'keepAwake' | 'timezone' | 'prewarm' | 'sleepAt'> = {}
-    this.rules.forEach((rule, i) => {
-      if (rule.provider !== undefined && rule.provider !== provider) return
-      const groups = this.matchers[i](name)
-      if (groups === null) return
+    const apply = (rule: Rule, groups: ArrayLike<string | undefined>): void => {
       resolution.rules.push(rule.pattern === '' ? `provider: ${rule.provider ?? ''}` : rule.pattern)
       if (rule.maxIdleTimeMs !== undefined) resolution.maxIdleTimeMs = rule.maxIdleTimeMs
       if (rule.linkedApps !== undefined) {
@@ -168,7 +180,14 @@ export class Rules {
       if (rule.prewarm !== undefined) times.prewarm = rule.prewarm
       if (rule.sleepAt !== undefined) times.sleepAt = rule.sleepAt
       Object.assign(resolution.wake, rule.wake)
+    }
+    this.rules.forEach((rule, i) => {
+      if (rule.provider !== undefined && rule.provider !== provider) return
+      const groups = this.matchers[i](name)
+      if (groups !== null) apply(rule, groups)
     })
+    const own = this.declared.get(name)
+    if (own !== undefined) apply(own, [name])
     if (times.keepAwake !== undefined || times.sleepAt !== undefined) {
       // Each piece was checked when paastis.yml was read, with its own rule's zone.
       const timezone = times.timezone ?? 'UTC'

@@ -2,6 +2,7 @@
 // (lib/provider-set.ts), each built from its own keys (providers/create.ts) and instrumented:
 // calls and errors counted for /metrics per provider; what they spawned stops with Paastis.
 // A reloaded paastis.yml rebuilds only the providers whose entry changed (`providerSetup`).
+import { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppOptions } from '../lib/app-options'
@@ -47,6 +48,8 @@ declare module 'fastify' {
     /** Each provider by its name, with its call counts (one entry without `providers:`). */
     providers: ReadonlyArray<{ name: string, provider: InstrumentedProvider }>
     providerSetup: ProviderSetup
+    /** Emits `changed` when a provider saw an app change outside Paastis (Docker's events). */
+    providerChanges: EventEmitter<{ changed: [] }>
   }
 }
 
@@ -54,7 +57,7 @@ declare module 'fastify' {
 function entryConfig (config: Env, entry: ProviderEntry): Env {
   const own: Record<string, unknown> = { ...config, PROVIDER_NAME: entry.type, PROVIDER_REGION: undefined }
   for (const [name, schema] of Object.entries(envSchema.properties)) {
-    if (!/^PROVIDER_(SCALINGO|HEROKU|CLEVER)_/.test(name)) continue
+    if (!/^PROVIDER_(SCALINGO|HEROKU|CLEVER|DOCKER)_/.test(name)) continue
     own[name] = 'default' in schema ? schema.default : undefined
   }
   return { ...own, ...entry.env } as unknown as Env
@@ -62,13 +65,17 @@ function entryConfig (config: Env, entry: ProviderEntry): Env {
 
 export default fp(async function provider (fastify: FastifyInstance, opts: AppOptions) {
   const { config, settings } = fastify
+  const changes = new EventEmitter<{ changed: [] }>()
+  fastify.decorate('providerChanges', changes)
   const providerSettings = (file: PaastisFile): ProviderSettings => ({
     requestTimeoutMs: settings.providerRequestTimeoutMs,
     pollIntervalMs: settings.providerPollIntervalMs,
     commandStopGraceMs: settings.commandStopGraceMs,
     hooksTimeoutMs: settings.hooksTimeoutMs,
     apps: file.apps,
-    configFile: file.path
+    configFile: file.path,
+    // `paastis check` lists once: it watches nothing.
+    changed: opts.check === true ? undefined : () => { changes.emit('changed') }
   })
   const build = async (env: Env, name: string, file: PaastisFile): Promise<InstrumentedProvider> => {
     let inner: Provider

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler'
 import { Reconciler } from '../lib/reconciler'
 import type { AppOptions } from '../lib/app-options'
+import { coalesced } from '../lib/coalesced'
 import { ConfigError } from '../lib/config-error'
 import { logStopPlan } from '../lib/stop-plan'
 
@@ -80,14 +81,24 @@ export default fp(async function reconciler (fastify: FastifyInstance, opts: App
     const pruned = await fastify.events.prune(fastify.clock.now() - fastify.settings.eventsRetentionMs)
     if (pruned > 0) log.info({ pruned }, 'events older than EVENTS_RETENTION deleted')
   }, (err) => { log.warn(`events retention: ${err.message}`) })
+  // A provider that sees outside changes (Docker's events) has them listed at once, not at the
+  // next check: one listing at a time, however many events came.
+  const relist = coalesced(async () => {
+    const outcome = await reconciler.tryDiscover()
+    if ('discovered' in outcome && outcome.discovered + outcome.forgotten > 0) log.info(outcome, 'apps listed after a change seen by the provider')
+  })
+  const changed = (): void => { if (!closed) relist() }
   fastify.addHook('onReady', async () => {
     firstTry = firstListing(0)
     if (opts.check === true) return
+    fastify.providerChanges.on('changed', changed)
     fastify.scheduler.addCronJob(job)
     fastify.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ hours: 1, runImmediately: true }, retention, { preventOverrun: true }))
   })
   fastify.addHook('onClose', async () => {
     closed = true
     clearTimeout(retry)
+    fastify.providerChanges.off('changed', changed)
+    await relist.idle()
   })
 }, { name: 'reconciler', dependencies: ['registry', 'locks', 'provider', 'lifecycle', 'rules', 'events', 'clock', 'config', 'settings'] })

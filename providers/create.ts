@@ -10,6 +10,8 @@ import type { Provider } from '../lib/provider'
 import type { HttpProviderOptions } from './api-client'
 import { CleverCloudProvider } from './clever-cloud'
 import { CommandProvider } from './command'
+import { DockerEngine } from './docker-engine'
+import { DockerProvider } from './docker'
 import { HerokuProvider } from './heroku'
 import { ScalingoProvider } from './scalingo'
 
@@ -22,10 +24,15 @@ export interface ProviderSettings {
   /** The command provider's apps, and the file they come from. */
   apps: CommandAppSpec[]
   configFile: string
+  /** A provider that watches its apps (Docker's events) calls this when one changed outside Paastis. */
+  changed?: () => void
 }
 
 const CLEVER_API = 'https://api.clever-cloud.com'
 const CLEVER_API_BRIDGE = 'https://api-bridge.clever-cloud.com'
+
+/** Docker's CLI reads DOCKER_TLS_VERIFY as set when it is not empty (and not 0 or false, for us). */
+const isSet = (value: string | undefined): boolean => value !== undefined && !['', '0', 'false'].includes(value.toLowerCase())
 
 /** API bases are joined with paths that start with a slash. */
 const base = (url: string): string => url.replace(/\/$/, '')
@@ -82,6 +89,29 @@ export function createProvider (config: Env, settings: ProviderSettings, log: Lo
             },
         region: config.PROVIDER_REGION,
         vhostScheme: config.PROVIDER_CLEVER_VHOST_SCHEME
+      })
+    }
+    case 'docker': {
+      const timeoutMs = settings.requestTimeoutMs
+      let engine: DockerEngine
+      try {
+        engine = new DockerEngine({
+          host: config.PROVIDER_DOCKER_HOST ?? config.DOCKER_HOST ?? 'unix:///var/run/docker.sock',
+          tlsVerify: isSet(config.PROVIDER_DOCKER_TLS_VERIFY ?? config.DOCKER_TLS_VERIFY),
+          certPath: config.PROVIDER_DOCKER_CERT_PATH ?? config.DOCKER_CERT_PATH,
+          timeoutMs
+        })
+      } catch (err) {
+        throw new ConfigError((err as Error).message)
+      }
+      return new DockerProvider({
+        engine,
+        log,
+        network: config.PROVIDER_DOCKER_NETWORK,
+        hostAddress: config.PROVIDER_DOCKER_HOST_ADDRESS,
+        stopTimeoutS: config.PROVIDER_DOCKER_STOP_TIMEOUT,
+        operationTimeoutMs: config.PROVIDER_DOCKER_OPERATION_TIMEOUT * 1000,
+        changed: settings.changed
       })
     }
     case 'heroku':

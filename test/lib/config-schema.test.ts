@@ -6,7 +6,7 @@ import { envSchema, type Env } from '../../lib/config-schema'
 
 // A defaulted variable is always there, with the schema's type; one without a default may be missing.
 const port: number = ({} as Env).PORT
-const provider: 'command' | 'scalingo' | 'clever-cloud' | 'heroku' = ({} as Env).PROVIDER_NAME
+const provider: 'command' | 'scalingo' | 'clever-cloud' | 'heroku' | 'docker' = ({} as Env).PROVIDER_NAME
 const redis: string | undefined = ({} as Env).REGISTRY_REDIS_URL
 // @ts-expect-error REGISTRY_REDIS_URL has no default: it may be undefined
 const notAlways: string = ({} as Env).REGISTRY_REDIS_URL
