@@ -185,8 +185,8 @@ export class Reconciler {
   }
 
   /**
-   * One listing at a time: the tick's and one asked for by a provider's event would both see a
-   * new app as new (two records, two `discovered` events).
+   * One listing at a time: a slow listing taken before a change (the tick's) must not be applied
+   * after a quick one taken after it (asked for by a provider's event).
    */
   async discover (): Promise<{ discovered: number, forgotten: number }> {
     const run = this.discovering.then(async () => await this.discoverNow())

@@ -226,7 +226,7 @@ export class DockerEngine {
             } catch {
               event = undefined
             }
-            if (event !== null && typeof event === 'object') seen(event as EngineEvent)
+            if (event !== null && typeof event === 'object' && !Array.isArray(event)) seen(event as EngineEvent)
           }
           end = rest.indexOf('\n')
         }
@@ -302,7 +302,8 @@ export class DockerEngine {
   private unreachable (err: unknown, operation: string, app?: string): ProviderError {
     if (err instanceof ProviderError) return err
     const cause = (err as { cause?: NodeJS.ErrnoException }).cause
-    const code = (err as NodeJS.ErrnoException).code ?? cause?.code
+    // AbortSignal.timeout's error carries no code, only its name.
+    const code = (err as Error).name === 'TimeoutError' ? 'ABORT_ERR' : (err as NodeJS.ErrnoException).code ?? cause?.code
     const problem = connectionProblem({ ...(err as NodeJS.ErrnoException), message: (err as Error).message, code }, this.options)
     return new ProviderError('docker', operation, app, problem)
   }

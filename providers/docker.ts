@@ -107,7 +107,9 @@ export class DockerProvider implements Provider {
   }
 
   async stop (record: AppRecord): Promise<Formation | undefined> {
-    const app = this.app(record.name, 'stop')
+    // Removed, or no longer labelled: nothing of it runs that Paastis may stop.
+    const app = this.apps.get(record.name)
+    if (app === undefined) return undefined
     // The member that serves first: no request reaches a half-stopped group.
     if (app.entry !== undefined) await this.stopOne(app.entry, record.name)
     await Promise.all(app.members.filter((member) => member !== app.entry).map(async (member) => { await this.stopOne(member, record.name) }))
@@ -131,7 +133,7 @@ export class DockerProvider implements Provider {
 
   private app (key: string, operation: string): DockerApp {
     const app = this.apps.get(key)
-    if (app === undefined) throw new ProviderError(this.name, operation, key, 'no container labelled paastis.enable=true has this key (removed since the last listing?)', 404)
+    if (app === undefined) throw new ProviderError(this.name, operation, key, 'its container was removed (docker rm) or lost its paastis.enable=true label: recreate it, or Paastis forgets the app at its next checks', 404)
     return app
   }
 
@@ -229,7 +231,7 @@ export class DockerProvider implements Provider {
   private explain (err: unknown, member: Member, operation: string, app: string): Error {
     if (!(err instanceof ProviderError)) return err as Error
     if (/no such container/i.test(err.message)) {
-      return new ProviderError(this.name, operation, app, `container ${member.name} was removed (docker rm): recreate it, or Paastis forgets the app at its next check`, 404)
+      return new ProviderError(this.name, operation, app, `container ${member.name} was removed (docker rm): recreate it, or Paastis forgets the app at its next checks`, 404)
     }
     if (/no such image|image .*not found|unable to find image/i.test(err.message)) {
       return new ProviderError(this.name, operation, app, `the image of container ${member.name} (${member.summary.Image}) no longer exists: pull or build it again, then recreate the container`, err.statusCode)

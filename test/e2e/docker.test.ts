@@ -78,10 +78,18 @@ async function main (): Promise<void> {
     t.equal(await boots('web'), 1, 'one start of the container')
     t.equal(server.provider.counts.start.calls, 1, 'one start call')
 
+    // A pin keeps it awake past its idle time, like any app's.
+    const pin = await server.inject({ method: 'POST', url: '/apps/web/pin?for=30m', headers: ADMIN })
+    t.equal(pin.statusCode, 200)
     clock.advance(11 * 60_000)
+    t.same((await server.reconciler.tick()).stopped, [], 'pinned: not stopped')
+    t.equal((await server.inject({ method: 'DELETE', url: '/apps/web/pin', headers: ADMIN })).statusCode, 200)
     const report = await server.reconciler.tick()
     t.same(report.stopped, ['web'], 'idle: stopped')
     t.equal(await stateOf('web'), 'exited')
+    clock.advance(4 * 3600_000)
+    const savings = (await server.inject({ url: '/savings', headers: ADMIN })).json() as { apps: Array<{ app: string, hoursAsleep: number, saved: number | null }> }
+    t.match(savings.apps.find((app) => app.app === 'web'), { hoursAsleep: 4, saved: 1 }, 'its hours asleep and, by its label, the money saved')
     t.equal(await stateOf('bystander'), 'running', 'an unlabelled container runs on')
     t.equal(await stateOf('opted-out'), 'running', 'paastis.enable=false is not opting in')
     await docker('rm', '-f', 'web', 'bystander', 'opted-out')
@@ -109,6 +117,20 @@ async function main (): Promise<void> {
     t.equal(stopped.stopped, true)
     t.same([await stateOf('shop-web'), await stateOf('shop-worker')], ['exited', 'exited'], 'both members slept')
     await docker('rm', '-f', 'shop-web', 'shop-worker')
+  })
+
+  await t.test('a container removed while Paastis wakes it: the wake fails with what to do', async (t) => {
+    await clean()
+    const port = await freePort()
+    await container('brief', { 'paastis.enable': 'true', 'paastis.port': String(port) }, { port })
+    const server = await build(t, { env: env({ WAITING_PAGE_AFTER: '1h' }), listen: true })
+    t.equal(server.registry.get('brief')?.state, 'stopped')
+    await docker('rm', 'brief')
+    const answer = await get(portOf(server), 'brief')
+    t.equal(answer.status, 503, 'the held request gets the failure')
+    const failed = await server.events.query({ app: 'brief', type: 'start_failed' as never })
+    t.match(failed[0]?.message, /^brief could not be started: docker start brief: (container brief|its container) was removed \(docker rm\)[^:]*: recreate it, or Paastis forgets the app at its next checks/)
+    t.equal(server.registry.get('brief')?.state, 'failed', 'the registry is intact: the app is known, failed')
   })
 
   await t.test('a HEALTHCHECK holds the requests until it reports healthy', async (t) => {

@@ -112,3 +112,57 @@ t.test('a failing listing is reported by the tick and for readiness, and the swe
   t.same(report.stopped, ['idle'], 'apps already known are still stopped when idle')
   t.same(await reconciler.tryDiscover(), { error: 'account: HTTP 500: boom' }, 'tryDiscover never throws')
 })
+
+t.test('listings asked for at once (a tick, a provider event) run one after the other: the newest is applied last', async (t) => {
+  const { registry, provider, reconciler } = setup()
+  provider.apps = [{ name: 'box', state: 'running', upstream: 'http://127.0.0.1:1' }]
+  await reconciler.discover()
+  // The first listing is slow and was taken before the container stopped; the second, after.
+  let releaseSlow = (): void => {}
+  const list = provider.list.bind(provider)
+  let calls = 0
+  provider.list = async () => {
+    calls++
+    if (calls === 1) {
+      const stale = await list()
+      await new Promise<void>((resolve) => { releaseSlow = resolve })
+      return stale
+    }
+    return await list()
+  }
+  const first = reconciler.discover()
+  await new Promise((resolve) => setImmediate(resolve))
+  provider.apps[0].state = 'stopped'
+  const second = reconciler.discover()
+  await new Promise((resolve) => setImmediate(resolve))
+  releaseSlow()
+  await Promise.all([first, second])
+  t.equal(calls, 2)
+  t.equal(registry.get('box')?.state, 'stopped', 'the stale listing did not overwrite the fresh one')
+})
+
+t.test("an app's own rule (its labels) applies from its listing, reaches its record when it changes, and goes with it", async (t) => {
+  const { registry, provider, reconciler } = setup()
+  const rule = (minutes: number) => ({ pattern: `labels: max_idle_time=${minutes}m`, regex: /^$/, maxIdleTimeMs: minutes * 60_000, wake: {} })
+  provider.apps = [{ name: 'box', state: 'stopped', upstream: 'http://127.0.0.1:1', rule: rule(30) }]
+  await reconciler.discover()
+  t.equal(registry.get('box')?.maxIdleTimeMs, 30 * 60_000)
+  t.same(registry.get('box')?.rules, ['labels: max_idle_time=30m'])
+  provider.apps[0].rule = rule(5)
+  await reconciler.discover()
+  t.equal(registry.get('box')?.maxIdleTimeMs, 5 * 60_000, 'a container recreated with other labels')
+  provider.apps[0].rule = undefined
+  await reconciler.discover()
+  t.equal(registry.get('box')?.maxIdleTimeMs, 60_000, 'labels removed: the default again')
+})
+
+t.test('an app failed at its provider and then seen running (fixed outside) is adopted', async (t) => {
+  const { registry, provider, reconciler } = setup()
+  provider.apps = [{ name: 'crashy', state: 'failed', detail: 'boot crashed', upstream: 'http://127.0.0.1:1' }]
+  await reconciler.discover()
+  t.equal(registry.get('crashy')?.state, 'failed')
+  provider.apps[0].state = 'running'
+  await reconciler.discover()
+  // Adoption waits for the app's probe: the wake is under way (busy), not ignored.
+  t.equal(reconciler['options'].lifecycle.isBusy('crashy'), true, 'being adopted')
+})

@@ -57,3 +57,22 @@ t.test('$1 does not eat $10', async (t) => {
   const few = /(x)/.exec('x') as RegExpExecArray
   t.equal(interpolate('$1-$12', few), 'x-$12', 'a group that does not exist stays literal')
 })
+
+t.test("an app's own rule (a container's labels) comes after the file's: its keys win, the others stay", async (t) => {
+  const rules = new Rules(parsePaastisFile(`rules:
+  - pattern: '^box'
+    app_max_idle_time: 15m
+    cost_per_hour: 0.1
+`, 'paastis.yml').rules)
+  t.equal(rules.policyFor('box').maxIdleTimeMs, 15 * 60_000)
+  t.equal(rules.declare('box', { pattern: 'labels: max_idle_time=2h', regex: /^$/, maxIdleTimeMs: 2 * 3600_000, wake: {} }), true)
+  const policy = rules.policyFor('box')
+  t.equal(policy.maxIdleTimeMs, 2 * 3600_000, 'the label wins over the file')
+  t.equal(policy.costPerHour, 0.1, 'what the labels do not set comes from the file')
+  t.same(policy.rules, ['^box', 'labels: max_idle_time=2h'], 'both shaped it, in order')
+  t.equal(rules.declare('box', { pattern: 'labels: max_idle_time=2h', regex: /^$/, maxIdleTimeMs: 2 * 3600_000, wake: {} }), false, 'the same labels change nothing')
+  rules.replace(parsePaastisFile('', 'paastis.yml').rules)
+  t.equal(rules.policyFor('box').maxIdleTimeMs, 2 * 3600_000, 'a reloaded file keeps what the apps declare')
+  t.equal(rules.declare('box', undefined), true)
+  t.equal(rules.policyFor('box').maxIdleTimeMs, undefined, 'gone with the app')
+})
