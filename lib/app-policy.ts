@@ -24,8 +24,9 @@ export type Configured = Pick<AppRecord, 'maxIdleTimeMs' | 'linkedApps' | 'ignor
 
 export function configurationOf (name: string, provider: string, rules: Rules, policy: ManagementPolicy): Configured {
   const resolution = rules.policyFor(name, provider)
-  // Opt-in: a rule that applies (its pattern, or its provider:) or the list names the app.
-  const named = policy.managedApps.has(name) || resolution.rules.length > 0
+  // Opt-in: a rule of the file that applies (its pattern, or its provider:) or the list names the
+  // app; the app's own labels are its consent, not the operator's.
+  const named = policy.managedApps.has(name) || resolution.rules.length > (rules.declares(name) ? 1 : 0)
   return {
     maxIdleTimeMs: resolution.maxIdleTimeMs === undefined ? policy.defaultMaxIdleTimeMs : resolution.maxIdleTimeMs,
     linkedApps: resolution.linkedApps,

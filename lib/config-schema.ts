@@ -63,7 +63,9 @@ export const envSchema = {
     PROVIDER_CLEVER_VHOST_SCHEME: { type: 'string', enum: ['https', 'http'], default: 'https' },
     PROVIDER_REQUEST_TIMEOUT: { ...duration, default: '10s' },
     // Docker's own variables, read as its CLI reads them; PROVIDER_DOCKER_HOST is an entry's `host:`.
-    DOCKER_HOST: { type: 'string', pattern: '^(unix|tcp)://' },
+    // Not checked here: a DOCKER_HOST of the operator's shell (ssh://…) must not stop a Paastis that
+    // does not use Docker; the docker provider refuses what it cannot reach, with the forms it takes.
+    DOCKER_HOST: { ...text, default: 'unix:///var/run/docker.sock' },
     DOCKER_TLS_VERIFY: text,
     DOCKER_CERT_PATH: text,
     PROVIDER_DOCKER_HOST: { type: 'string', pattern: '^(unix|tcp)://' },

@@ -156,6 +156,11 @@ export class Rules {
     return true
   }
 
+  /** Whether the app carries a rule of its own (one of the policy's `rules`, not the operator's). */
+  declares (name: string): boolean {
+    return this.declared.has(name)
+  }
+
   /** Which provider an app is of (the registry knows): rules with `provider:` need it. */
   providerOf: (name: string) => string | undefined = () => undefined
 

@@ -96,7 +96,7 @@ export function createProvider (config: Env, settings: ProviderSettings, log: Lo
       let engine: DockerEngine
       try {
         engine = new DockerEngine({
-          host: config.PROVIDER_DOCKER_HOST ?? config.DOCKER_HOST ?? 'unix:///var/run/docker.sock',
+          host: config.PROVIDER_DOCKER_HOST ?? config.DOCKER_HOST,
           tlsVerify: isSet(config.PROVIDER_DOCKER_TLS_VERIFY ?? config.DOCKER_TLS_VERIFY),
           certPath: config.PROVIDER_DOCKER_CERT_PATH ?? config.DOCKER_CERT_PATH,
           timeoutMs

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { parse } from 'yaml'
+import { readContainerLabels } from '../lib/container-labels'
 import { envSchema } from '../lib/config-schema'
 import { HEALTH_PATH } from '../routes/health'
 
@@ -140,6 +141,26 @@ t.test('docker-compose.yml: two replicas, Redis and PostgreSQL, valid for Docker
   writeFileSync(path.join(dir, 'docker-compose.yml'), read('docker-compose.yml').replace('depends_on:', 'depends_onn:'))
   const broken = await run('docker-compose', ['-f', path.join(dir, 'docker-compose.yml'), 'config', '-q'], { cwd: dir }).then(() => 0, (err: { code: number }) => err.code)
   t.not(broken, 0, 'and refuses a misspelt key (the check can fail)')
+})
+
+t.test('examples/docker/compose.yml: Paastis, a socket proxy allowing only its calls, labelled containers; valid for Docker Compose', async (t) => {
+  const text = read('examples/docker/compose.yml')
+  const compose = parse(text) as { services: Record<string, { environment?: Record<string, string | number>, labels?: Record<string, string> }> }
+  const paastis = compose.services.paastis
+  for (const variable of Object.keys(paastis.environment ?? {})) t.ok(VARIABLES.has(variable), `${variable} is a Paastis variable`)
+  t.match(paastis.environment, { PROVIDER_NAME: 'docker', DOCKER_HOST: 'tcp://socket-proxy:2375' })
+  t.same(compose.services['socket-proxy'].environment, { VERSION: 1, CONTAINERS: 1, EVENTS: 1, ALLOW_START: 1, ALLOW_STOP: 1, POST: 0 }, 'the calls the README lists, no more')
+  // Every label is one the docker provider reads: checked as Paastis checks them.
+  for (const [name, service] of Object.entries(compose.services)) {
+    if (service.labels === undefined) continue
+    const read = readContainerLabels(service.labels, name)
+    t.equal(read.error, undefined, `${name}'s labels`)
+  }
+  const dir = t.testdir({ '.env': 'ROUTING_SYSTEM_API_TOKEN=x\n' })
+  writeFileSync(path.join(dir, 'compose.yml'), text.replace('build: ../..', `build: ${ROOT}`))
+  const run = promisify(execFile)
+  const ok = await run('docker-compose', ['-f', path.join(dir, 'compose.yml'), 'config', '-q'], { cwd: dir }).then(() => 0, (err: { code: number, stderr: string }) => err.stderr)
+  t.equal(ok, 0, 'docker-compose config accepts it')
 })
 
 t.test('LICENSE: the AGPL-3.0 that package.json names', async (t) => {

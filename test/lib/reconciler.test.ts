@@ -166,3 +166,19 @@ t.test('an app failed at its provider and then seen running (fixed outside) is a
   // Adoption waits for the app's probe: the wake is under way (busy), not ignored.
   t.equal(reconciler['options'].lifecycle.isBusy('crashy'), true, 'being adopted')
 })
+
+t.test("MANAGE_APPS=opt-in: an app's own labels do not opt it in; the operator's file or list does", async (t) => {
+  const { registry, provider, events, reconciler } = setup()
+  void events
+  reconciler['options'].policy = { ...reconciler['options'].policy, optIn: true, managedApps: new Set(['listed']) }
+  const own = { pattern: 'labels: max_idle_time=5m', regex: /^$/, maxIdleTimeMs: 5 * 60_000, wake: {} }
+  provider.apps = [
+    { name: 'labelled', state: 'stopped', rule: own },
+    { name: 'listed', state: 'stopped', rule: own },
+    { name: 'keep-named', state: 'stopped', rule: own }
+  ]
+  await reconciler.discover()
+  t.equal(registry.get('labelled')?.ignored, true, 'labels alone: left alone')
+  t.equal(registry.get('listed')?.ignored, false, 'REGISTRY_MANAGED_APPS names it')
+  t.equal(registry.get('keep-named')?.ignored, false, 'a rule of the file names it')
+})
