@@ -3,47 +3,16 @@
 // HTML or the wrong JSON with a 200, an engine too old, an event stream that trickles, carries
 // garbage and drops.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
+import { fakeEngine, json } from '../fakes/docker-engine'
 import { connectionProblem, DockerEngine, negotiate, poolFor, type EngineEvent } from '../../providers/docker-engine'
-
-type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void
-
-/** An HTTP server on a unix socket of its own; `handler` answers everything but /version. */
-async function fakeEngine (t: Test, handler: Handler, apiVersion = '1.41'): Promise<{ host: string, paths: string[] }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pde-'))
-  const socket = path.join(dir, 'docker.sock')
-  const paths: string[] = []
-  const server = http.createServer((request, response) => {
-    paths.push(request.url ?? '')
-    if (request.url === '/version') {
-      response.setHeader('content-type', 'application/json')
-      response.end(JSON.stringify({ ApiVersion: apiVersion, Version: 'fake' }))
-      return
-    }
-    handler(request, response)
-  })
-  await new Promise<void>((resolve) => server.listen(socket, resolve))
-  t.teardown(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return { host: `unix://${socket}`, paths }
-}
 
 function engineAt (t: Test, host: string, timeoutMs = 2000): DockerEngine {
   const engine = new DockerEngine({ host, tlsVerify: false, timeoutMs })
   t.teardown(() => engine.close())
   return engine
-}
-
-const json = (body: unknown, status = 200): Handler => (_request, response) => {
-  response.statusCode = status
-  response.setHeader('content-type', 'application/json')
-  response.end(JSON.stringify(body))
 }
 
 t.test('negotiation', async (t) => {
