@@ -158,7 +158,6 @@ async function check (flags: Record<string, string>): Promise<number> {
   return failed || (set?.conflicts().size ?? 0) > 0 ? 1 : 0
 }
 
-
 export async function main (argv: string[] = process.argv.slice(2)): Promise<void> {
   // The client commands talk to a running Paastis; they build no server.
   if ((CLI_COMMANDS as readonly string[]).includes(argv[0])) {

@@ -19,7 +19,6 @@ export interface RemoteResult {
   probesPerSecond: number
 }
 
-
 /** The router: forwards to the app, or answers a 502 page while nothing listens (Scalingo's, Heroku's behaviour). */
 async function router (appPort: number): Promise<{ port: number, probes: () => number, close: () => Promise<void> }> {
   let probes = 0

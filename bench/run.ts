@@ -171,7 +171,6 @@ async function withRedis (upstream: Child, configFile: string): Promise<{ ratio:
   return { ratio: median(ratios), memoryRatio: median(memoryRatios) }
 }
 
-
 async function run (): Promise<void> {
   if (!existsSync(path.join(DIST, 'server.js'))) throw new Error('build first: npm run build')
   const upstreamPort = await freePort()
@@ -199,7 +198,7 @@ async function run (): Promise<void> {
     ...(NGINX ? [] : ['', 'nginx is not installed (apt-get install -y nginx-light): its row is left out.']),
     '',
     'CPU µs / request: user + system time of the process measured (the proxy; for the first row, the upstream itself;',
-    "for nginx, its master and worker), read from /proc/<pid>/stat around each load, ÷ the requests wrk completed. It is",
+    'for nginx, its master and worker), read from /proc/<pid>/stat around each load, ÷ the requests wrk completed. It is',
     'what the ratios are computed from: throughput swings by ±30 % between runs on this machine, CPU per request by about ±15 %.',
     '',
     `Targets (CPU per request, lower is better): Paastis ÷ Fastify catch-all + reply-from **${fmt(warmResult.ratios['Fastify catch-all + @fastify/reply-from'], 3)}** (≤ 1.0), ` +

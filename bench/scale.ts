@@ -33,7 +33,12 @@ function setup (count: number) {
   const clock = { now: () => Date.now() }
   const rules = new Rules([{ pattern: 'app-(\\d+)', regex: /app-(\d+)/, maxIdleTimeMs: 3_600_000, wake: {} }])
   const lifecycle = new Lifecycle({
-    registry, provider, events, clock, log: silent, wakeTimeoutMs: 1000,
+    registry,
+    provider,
+    events,
+    clock,
+    log: silent,
+    wakeTimeoutMs: 1000,
     hooks: new ShellHooks({}, { timeoutMs: 1000, log: silent, events }),
     wakeOptionsFor: () => ({})
   })

@@ -8,7 +8,6 @@ export class CliError extends Error {}
 /** An answer larger than this is no admin API's (a misdirected PAASTIS_URL, a hostile server). */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
-
 /** Reads a body up to `max` bytes; more is an error, not a crash. */
 async function boundedText (response: Response, max: number): Promise<string> {
   const reader = response.body?.getReader()

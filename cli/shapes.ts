@@ -17,7 +17,10 @@ export const SHAPES = {
       type: 'object',
       required: ['from', 'to', 'hoursAsleep', 'hoursRunning', 'apps'],
       properties: {
-        from: str, to: str, hoursAsleep: num, hoursRunning: num,
+        from: str,
+        to: str,
+        hoursAsleep: num,
+        hoursRunning: num,
         apps: { type: 'array', items: { type: 'object', required: ['app', 'hoursAsleep', 'hoursRunning'], properties: { app: str, hoursAsleep: num, hoursRunning: num } } }
       }
     }

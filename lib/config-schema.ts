@@ -3,6 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { DURATION_PATTERN } from './duration'
 import { LOG_LEVELS } from './logger'
+import { PROVIDER_TYPES } from './provider-entry'
 
 const duration = { type: 'string', pattern: DURATION_PATTERN } as const
 const seconds = { type: 'integer', minimum: 0 } as const
@@ -44,7 +45,7 @@ export const envSchema = {
     START_AND_STOP_CHECKING_INTERVAL_CRON: { ...text, default: '* * * * *' },
     START_AND_STOP_MAX_IDLE_TIME: { ...duration, default: '15' },
     DISCOVERY_SUSPECT_CHECKS: { type: 'integer', minimum: 1, default: 3 },
-    PROVIDER_NAME: { type: 'string', enum: ['command', 'scalingo', 'clever-cloud', 'heroku', 'docker'], default: 'command' },
+    PROVIDER_NAME: { type: 'string', enum: PROVIDER_TYPES, default: 'command' },
     PROVIDER_REGION: text,
     PROVIDER_SCALINGO_API_TOKEN: text,
     PROVIDER_SCALINGO_OPERATION_TIMEOUT: { ...seconds, default: 30 },

@@ -241,7 +241,7 @@ function readBody (req: IncomingMessage, length: number, idleMs: number): Promis
 
 /** A pass-through that fails when the client's body stalls. */
 function idleGuard (idleMs: number): Transform {
-  let timer: NodeJS.Timeout
+  // The guard's callbacks run after the timer below exists.
   const guard = new Transform({
     transform (chunk: Buffer, _encoding, callback: TransformCallback) {
       timer.refresh()
@@ -256,7 +256,7 @@ function idleGuard (idleMs: number): Transform {
       callback(err)
     }
   })
-  timer = setTimeout(() => {
+  const timer = setTimeout(() => {
     guard.destroy(new ForwardError('client_timeout', `the client sent no part of its request body for ${idleMs} ms`))
   }, idleMs)
   return guard

@@ -4,7 +4,7 @@
 import type { EnvName } from './config-schema'
 import { asText, mapping, text, type At, type Fail, type Json } from './file-schema'
 
-export const PROVIDER_TYPES = ['scalingo', 'clever-cloud', 'heroku', 'command', 'docker'] as const
+export const PROVIDER_TYPES = ['command', 'scalingo', 'clever-cloud', 'heroku', 'docker'] as const
 export type ProviderType = typeof PROVIDER_TYPES[number]
 
 interface KeySpec { env: EnvName, secret?: boolean, integer?: boolean }

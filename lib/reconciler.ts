@@ -67,7 +67,7 @@ export class Reconciler {
 
   constructor (private readonly options: ReconcilerOptions) {
     let resolve = (): void => {}
-    const promise = new Promise<void>((done) => { resolve = done })
+    const promise = new Promise<void>((_resolve) => { resolve = _resolve })
     this.firstListing = { promise, resolve }
     this.lastTickAt = options.clock.now()
   }

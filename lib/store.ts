@@ -36,5 +36,4 @@ export class MemoryStore implements RegistryStore {
   async clear (): Promise<void> {
     this.records.clear()
   }
-
 }

@@ -42,6 +42,7 @@ declare module 'fastify' {
   }
 }
 
+/* eslint no-new: off -- prom-client's metrics register themselves in the registry their constructor names */
 export default fp(async function metrics (fastify: FastifyInstance) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'paastis_process_' })

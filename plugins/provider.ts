@@ -10,7 +10,7 @@ import { ConfigError } from '../lib/config-error'
 import { envSchema, type Env } from '../lib/config-schema'
 import type { PaastisFile } from '../lib/paastis-file'
 import type { Provider } from '../lib/provider'
-import type { ProviderEntry } from '../lib/provider-entry'
+import { PROVIDER_KEYS, type ProviderEntry } from '../lib/provider-entry'
 import { ProviderSet } from '../lib/provider-set'
 import { CommandProvider } from '../providers/command'
 import { createProvider, type ProviderSettings } from '../providers/create'
@@ -53,11 +53,14 @@ declare module 'fastify' {
   }
 }
 
+/** The variables an entry's keys stand for (PROVIDER_SCALINGO_API_TOKEN…), of every type. */
+const ENTRY_VARIABLES: ReadonlySet<string> = new Set(Object.values(PROVIDER_KEYS).flatMap((keys) => Object.values(keys).map((key) => key.env)))
+
 /** What an entry of `providers:` does not set is its type's default, never another account's variable. */
 function entryConfig (config: Env, entry: ProviderEntry): Env {
-  const own: Record<string, unknown> = { ...config, PROVIDER_NAME: entry.type, PROVIDER_REGION: undefined }
+  const own: Record<string, unknown> = { ...config, PROVIDER_NAME: entry.type }
   for (const [name, schema] of Object.entries(envSchema.properties)) {
-    if (!/^PROVIDER_(SCALINGO|HEROKU|CLEVER|DOCKER)_/.test(name)) continue
+    if (!ENTRY_VARIABLES.has(name)) continue
     own[name] = 'default' in schema ? schema.default : undefined
   }
   return { ...own, ...entry.env } as unknown as Env

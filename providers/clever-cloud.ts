@@ -90,7 +90,10 @@ export class CleverCloudProvider implements Provider {
     }
     const authorization = apiToken !== undefined ? `Bearer ${apiToken}` : plaintextAuthorization(oauth as NonNullable<typeof oauth>)
     this.api = new ApiClient({
-      provider: this.name, timeoutMs: options.timeoutMs, retries: options.retries, backoffMs: options.backoffMs,
+      provider: this.name,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      backoffMs: options.backoffMs,
       headers: () => ({ authorization })
     })
   }

@@ -123,4 +123,3 @@ export function createProvider (config: Env, settings: ProviderSettings, log: Lo
       })
   }
 }
-

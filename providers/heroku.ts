@@ -39,7 +39,10 @@ export class HerokuProvider implements Provider {
 
   constructor (private readonly options: HerokuOptions) {
     this.api = new ApiClient({
-      provider: this.name, timeoutMs: options.timeoutMs, retries: options.retries, backoffMs: options.backoffMs,
+      provider: this.name,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      backoffMs: options.backoffMs,
       headers: () => ({ authorization: `Bearer ${options.apiToken}`, accept: 'application/vnd.heroku+json; version=3' })
     })
   }

@@ -72,4 +72,3 @@ t.test('cli/ is a client of the admin API: it imports lib/ types and cli/, never
     }
   }
 })
-

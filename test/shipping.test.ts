@@ -172,6 +172,6 @@ t.test("the test command's preflight: when a package is missing and cannot be in
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const [code] = await once(child, 'exit') as [number]
   t.equal(code, 1)
-  t.match(output, /the tests need redis-server[^;]*; install them first:\n  sudo apt-get update && sudo apt-get install -y redis-server/)
+  t.match(output, /the tests need redis-server[^;]*; install them first:\n {2}sudo apt-get update && sudo apt-get install -y redis-server/)
   t.ok(Date.now() - started < 10_000, 'within 10 s')
 })

@@ -34,7 +34,7 @@ export const appSchema = {
     rules: { type: 'array', items: { type: 'string' }, description: 'Patterns of the paastis.yml rules that shaped the app' },
     formation: { type: 'object', additionalProperties: { type: 'integer' }, nullable: true },
     lastError: { type: 'string', nullable: true },
-    lastErrorDetail: { type: 'string', nullable: true, description: "What the app said last when its start failed (its last error output)" },
+    lastErrorDetail: { type: 'string', nullable: true, description: 'What the app said last when its start failed (its last error output)' },
     failedWakes: { type: 'integer', nullable: true, description: 'Consecutive failed wakes' },
     nextWakeAt: { type: 'string', format: 'date-time', nullable: true, description: 'Until then, requests do not wake the app (an admin start still does)' },
     pinnedUntil: { type: 'string', format: 'date-time', nullable: true, description: 'Kept awake until then, whatever its idleness (POST /apps/:name/pin)' },

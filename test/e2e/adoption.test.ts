@@ -47,8 +47,12 @@ async function scalingoDay (t: Test, dryRun: boolean) {
     logs,
     yaml: "rules:\n  - pattern: '^alpha$'\n    app_max_idle_time: 2h\n    cost_per_hour: 0.5\n",
     env: {
-      PROVIDER_NAME: 'scalingo', PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN, PROVIDER_SCALINGO_AUTH_URL: scalingo.baseUrl,
-      PROVIDER_POLL_INTERVAL: '20ms', ROUTING_SYSTEM_API_TOKEN: TOKEN, DRY_RUN: String(dryRun)
+      PROVIDER_NAME: 'scalingo',
+      PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN,
+      PROVIDER_SCALINGO_AUTH_URL: scalingo.baseUrl,
+      PROVIDER_POLL_INTERVAL: '20ms',
+      ROUTING_SYSTEM_API_TOKEN: TOKEN,
+      DRY_RUN: String(dryRun)
     }
   })
   const port = (server.server.address() as { port: number }).port
@@ -139,8 +143,13 @@ t.test('opt-in: an app no rule names is left alone however idle; a named one is 
 async function paastis (t: Test, dir: string, env: Record<string, string> = {}): Promise<PaastisProcess & { port: number }> {
   const port = await freePort()
   const run = runPaastis([], {
-    HOST: '127.0.0.1', PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), PAASTIS_STATE_DIR: path.join(dir, 'state'),
-    ROUTING_SYSTEM_API_TOKEN: TOKEN, START_AND_STOP_CHECKING_INTERVAL_CRON: '0 0 1 1 *', ...env
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'),
+    PAASTIS_STATE_DIR: path.join(dir, 'state'),
+    ROUTING_SYSTEM_API_TOKEN: TOKEN,
+    START_AND_STOP_CHECKING_INTERVAL_CRON: '0 0 1 1 *',
+    ...env
   })
   t.teardown(() => { run.child.kill('SIGKILL') })
   if (!await eventually(() => run.output().includes('Server listening'), 15_000)) throw new Error(`paastis did not start:\n${run.output()}`)

@@ -16,6 +16,7 @@ const alive = (pid: number): boolean => {
   }
 }
 
+// eslint-disable-next-line no-template-curly-in-string -- a `${VAR}` reference of paastis.yml, literally
 t.test('apps and hooks get the allow-list, their own env and CHILD_ENV: no token of Paastis, no ${VAR} of providers:', async (t) => {
   const dir = t.testdir({})
   const [port, appPort] = [await freePort(), await freePort()]
@@ -35,10 +36,20 @@ apps:
     env: { OWN_SETTING: mine }
 `)
   const run = runPaastis([], {
-    HOST: '127.0.0.1', PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), PAASTIS_STATE_DIR: path.join(dir, 'state'),
-    TEAM_A_TOKEN: 'tk-us-team-a-secret', ROUTING_SYSTEM_API_TOKEN: 'admin-secret', DATABASE_URL: 'postgres://u:db-secret@127.0.0.1:9/x',
-    PLATFORM_INJECTED: 'whatever-a-paas-sets', SHARED_SETTING: 'passed', CHILD_ENV: 'SHARED_SETTING', HOME: dir, LANG: 'C.UTF-8',
-    HOOKS_BEFORE_START: `env > ${JSON.stringify(hookEnv)}`, EVENTS_STORE_TYPE: 'memory'
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'),
+    PAASTIS_STATE_DIR: path.join(dir, 'state'),
+    TEAM_A_TOKEN: 'tk-us-team-a-secret',
+    ROUTING_SYSTEM_API_TOKEN: 'admin-secret',
+    DATABASE_URL: 'postgres://u:db-secret@127.0.0.1:9/x',
+    PLATFORM_INJECTED: 'whatever-a-paas-sets',
+    SHARED_SETTING: 'passed',
+    CHILD_ENV: 'SHARED_SETTING',
+    HOME: dir,
+    LANG: 'C.UTF-8',
+    HOOKS_BEFORE_START: `env > ${JSON.stringify(hookEnv)}`,
+    EVENTS_STORE_TYPE: 'memory'
   })
   t.teardown(() => { run.child.kill('SIGKILL') })
   t.ok(await eventually(() => run.output().includes('Server listening'), 15_000), run.output())
@@ -62,6 +73,7 @@ apps:
 })
 
 t.test('CHILD_ENV naming a secret of Paastis stops the start with the reason', async (t) => {
+  // eslint-disable-next-line no-template-curly-in-string -- a `${VAR}` reference of paastis.yml, literally
   const dir = t.testdir({ 'paastis.yml': 'providers:\n  - name: team-a\n    type: scalingo\n    api_token: ${TEAM_A_TOKEN}\n' })
   const run = runPaastis([], { PORT: String(await freePort()), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), TEAM_A_TOKEN: 'x', CHILD_ENV: 'TEAM_A_TOKEN,HOME' })
   t.equal(await run.exit, 1)
@@ -80,7 +92,10 @@ t.test('two SIGTERMs in a row: Paastis exits at once, and the app it spawned doe
     env: { START_LOG: ${JSON.stringify(starts)} }
 `)
   const run = runPaastis([], {
-    HOST: '127.0.0.1', PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), PAASTIS_STATE_DIR: path.join(dir, 'state'),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'),
+    PAASTIS_STATE_DIR: path.join(dir, 'state'),
     SHUTDOWN_GRACE_PERIOD: '1m'
   })
   t.teardown(() => { run.child.kill('SIGKILL') })

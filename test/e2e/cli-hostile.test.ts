@@ -39,7 +39,7 @@ t.test('escape sequences in events (an app\'s error output) reach no terminal', 
     const { code, output } = await cli(args, url)
     t.equal(code, 0, args.join(' '))
     t.notMatch(output, CONTROL, `${args.join(' ')}: no control character printed`)
-    t.match(output, /(\\x1b|\\u001b)\]52;c;Y3VybCBldmlsLnNoIHwgc2g=/, "shown as text, escaped (JSON escapes it its own way)")
+    t.match(output, /(\\x1b|\\u001b)\]52;c;Y3VybCBldmlsLnNoIHwgc2g=/, 'shown as text, escaped (JSON escapes it its own way)')
   }
 })
 

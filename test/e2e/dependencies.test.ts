@@ -58,8 +58,12 @@ t.test('Redis registry: silent, slow, garbage, refused', async (t) => {
     listen: true,
     yaml: appsYaml([{ name: 'awake', port: awake }, { name: 'sleepy', port: sleepy }]),
     env: {
-      REGISTRY_TYPE: 'redis', REGISTRY_REDIS_URL: `redis://${faulty.url}`, REGISTRY_REDIS_SYNC_INTERVAL: '200ms',
-      STORE_TIMEOUT: '500ms', WAKE_TIMEOUT: '10s', ROUTING_SYSTEM_API_TOKEN: TOKEN
+      REGISTRY_TYPE: 'redis',
+      REGISTRY_REDIS_URL: `redis://${faulty.url}`,
+      REGISTRY_REDIS_SYNC_INTERVAL: '200ms',
+      STORE_TIMEOUT: '500ms',
+      WAKE_TIMEOUT: '10s',
+      ROUTING_SYSTEM_API_TOKEN: TOKEN
     }
   })
   const port = portOf(server)
@@ -85,8 +89,11 @@ t.test('PostgreSQL event store: silent, slow, garbage, refused; a shutdown while
   t.teardown(() => rmSync(state, { recursive: true, force: true }))
   const appPort = await freePort()
   const env = {
-    EVENTS_STORE_TYPE: 'postgres', DATABASE_URL: pg.url.replace(`127.0.0.1:${pg.port}`, faulty.url), STORE_TIMEOUT: '500ms',
-    ROUTING_SYSTEM_API_TOKEN: TOKEN, PAASTIS_STATE_DIR: state
+    EVENTS_STORE_TYPE: 'postgres',
+    DATABASE_URL: pg.url.replace(`127.0.0.1:${pg.port}`, faulty.url),
+    STORE_TIMEOUT: '500ms',
+    ROUTING_SYSTEM_API_TOKEN: TOKEN,
+    PAASTIS_STATE_DIR: state
   }
   const yaml = appsYaml([{ name: 'logged', port: appPort }])
   const server = await build(t, { listen: true, yaml, env })
@@ -142,9 +149,15 @@ t.test('provider API (Scalingo): silent, slow, garbage (HTML with a 200), refuse
   const server = await build(t, {
     listen: true,
     env: {
-      PROVIDER_NAME: 'scalingo', PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN, PROVIDER_SCALINGO_AUTH_URL: `http://${faulty.url}`,
-      PROVIDER_SCALINGO_API_URL: `http://${faulty.url}/osc-fr1`, PROVIDER_REGION: 'osc-fr1',
-      PROVIDER_REQUEST_TIMEOUT: '500ms', PROVIDER_RETRIES: '1', PROVIDER_POLL_INTERVAL: '20ms', ROUTING_SYSTEM_API_TOKEN: TOKEN
+      PROVIDER_NAME: 'scalingo',
+      PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN,
+      PROVIDER_SCALINGO_AUTH_URL: `http://${faulty.url}`,
+      PROVIDER_SCALINGO_API_URL: `http://${faulty.url}/osc-fr1`,
+      PROVIDER_REGION: 'osc-fr1',
+      PROVIDER_REQUEST_TIMEOUT: '500ms',
+      PROVIDER_RETRIES: '1',
+      PROVIDER_POLL_INTERVAL: '20ms',
+      ROUTING_SYSTEM_API_TOKEN: TOKEN
     }
   })
   t.ok(server.registry.has('shop'), 'listed while the link passes')
@@ -191,8 +204,11 @@ t.test('webhook receiver: silent, slow, garbage, refused; credentials in its URL
     listen: true,
     yaml: appsYaml([{ name: 'hooked', port: await freePort() }]),
     env: {
-      WEBHOOK_URLS: `http://ops%40example.com:p%C3%A4ss%20word@${faulty.url}/hooks/paastis?token=q`, WEBHOOK_EVENTS: 'started,stopped',
-      WEBHOOK_TIMEOUT: '300ms', WEBHOOK_RETRIES: '1', ROUTING_SYSTEM_API_TOKEN: TOKEN
+      WEBHOOK_URLS: `http://ops%40example.com:p%C3%A4ss%20word@${faulty.url}/hooks/paastis?token=q`,
+      WEBHOOK_EVENTS: 'started,stopped',
+      WEBHOOK_TIMEOUT: '300ms',
+      WEBHOOK_RETRIES: '1',
+      ROUTING_SYSTEM_API_TOKEN: TOKEN
     }
   })
   const port = portOf(server)

@@ -15,7 +15,7 @@ async function openStream (port: number, host: string): Promise<{ ended: Promise
       res.on('error', () => {})
       req.removeListener('error', reject)
       req.on('error', () => {})
-      resolve({ ended: new Promise<void>((done) => { res.on('close', () => { done() }) }), close: () => { req.destroy() } })
+      resolve({ ended: new Promise<void>((_resolve) => { res.on('close', () => { _resolve() }) }), close: () => { req.destroy() } })
     })
     req.on('error', reject)
   })

@@ -134,8 +134,13 @@ t.test('5. a listing that suddenly loses every app is suspect: kept until it per
   for (const name of ['one', 'two', 'three']) await api.addApp(name, { web: 2 })
   const server = await build(t, {
     env: {
-      PROVIDER_NAME: 'scalingo', PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN, PROVIDER_SCALINGO_AUTH_URL: api.baseUrl,
-      PROVIDER_POLL_INTERVAL: '50ms', DISCOVERY_SUSPECT_CHECKS: '3', ROUTING_SYSTEM_API_TOKEN: 'token', METRICS_PUBLIC: 'true'
+      PROVIDER_NAME: 'scalingo',
+      PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN,
+      PROVIDER_SCALINGO_AUTH_URL: api.baseUrl,
+      PROVIDER_POLL_INTERVAL: '50ms',
+      DISCOVERY_SUSPECT_CHECKS: '3',
+      ROUTING_SYSTEM_API_TOKEN: 'token',
+      METRICS_PUBLIC: 'true'
     }
   })
   await server.lifecycle.stop('one', 'admin')
@@ -234,7 +239,9 @@ t.test('9. a slow provider at start-up: Paastis listens at once, /readyz says wh
   const server = await build(t, {
     listen: true,
     env: {
-      PROVIDER_NAME: 'scalingo', PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN, PROVIDER_SCALINGO_AUTH_URL: api.baseUrl,
+      PROVIDER_NAME: 'scalingo',
+      PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN,
+      PROVIDER_SCALINGO_AUTH_URL: api.baseUrl,
       ROUTING_SYSTEM_API_TOKEN: 'token'
     },
     waitDiscovery: false

@@ -65,8 +65,13 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
   })
   const apps = (await admin('GET', '/apps')).body as Array<{ name: string, accounting: Record<string, unknown> }>
   t.match(apps.find((app) => app.name === 'alpha')?.accounting, {
-    firstSeenAt: '2026-11-30T00:00:00.000Z', asleepSeconds: 72_000, runningSeconds: 14_400, wakes: 2, failedWakes: 0,
-    lastStartAt: '2026-11-30T22:00:00.000Z', lastStopAt: '2026-11-30T02:00:00.000Z'
+    firstSeenAt: '2026-11-30T00:00:00.000Z',
+    asleepSeconds: 72_000,
+    runningSeconds: 14_400,
+    wakes: 2,
+    failedWakes: 0,
+    lastStartAt: '2026-11-30T22:00:00.000Z',
+    lastStopAt: '2026-11-30T02:00:00.000Z'
   })
   t.match(apps.find((app) => app.name === 'beta')?.accounting, { asleepSeconds: 0, runningSeconds: 86_400, wakes: 1, lastStopAt: null })
   t.equal(typeof apps[0].accounting.medianWakeMs, 'number')

@@ -9,8 +9,13 @@ import { appsYaml, build, freePort, type LogLine } from '../helper'
 const TOKEN_A = 'tk-us-team-a-token'
 const TOKEN_B = 'tk-us-team-b-token'
 const ENV = {
-  SCALINGO_TOKEN_TEAM_A: TOKEN_A, SCALINGO_TOKEN_TEAM_B: TOKEN_B, HEROKU_API_TOKEN: HEROKU_TOKEN,
-  PROVIDER_POLL_INTERVAL: '30ms', PROVIDER_REQUEST_TIMEOUT: '2s', PROVIDER_RETRIES: '1', ROUTING_SYSTEM_API_TOKEN: 'tk'
+  SCALINGO_TOKEN_TEAM_A: TOKEN_A,
+  SCALINGO_TOKEN_TEAM_B: TOKEN_B,
+  HEROKU_API_TOKEN: HEROKU_TOKEN,
+  PROVIDER_POLL_INTERVAL: '30ms',
+  PROVIDER_REQUEST_TIMEOUT: '2s',
+  PROVIDER_RETRIES: '1',
+  ROUTING_SYSTEM_API_TOKEN: 'tk'
 }
 const admin = { host: 'localhost', authorization: 'Bearer tk' }
 

@@ -52,8 +52,11 @@ t.test('three replicas on one Redis: 300 concurrent requests, one start; traffic
   writeFileSync(path.join(dir, 'paastis.yml'), sharedAppYaml(dir, appPort))
   t.teardown(() => killSharedApp(dir))
   const common = {
-    REGISTRY_TYPE: 'redis', REGISTRY_REDIS_URL: redis.url, PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'),
-    START_AND_STOP_MAX_IDLE_TIME: '4s', REGISTRY_REDIS_SYNC_INTERVAL: '500ms'
+    REGISTRY_TYPE: 'redis',
+    REGISTRY_REDIS_URL: redis.url,
+    PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'),
+    START_AND_STOP_MAX_IDLE_TIME: '4s',
+    REGISTRY_REDIS_SYNC_INTERVAL: '500ms'
   }
   const sweeper = await replica(t, { ...common, START_AND_STOP_CHECKING_INTERVAL_CRON: '* * * * * *' })
   const quiet = { ...common, START_AND_STOP_CHECKING_INTERVAL_CRON: '0 0 1 1 *' }

@@ -12,7 +12,6 @@ import { appsYaml, build, eventually, freePort, portOf, raw, type LogLine } from
 
 const PHONE = { width: 390, height: 844 }
 
-
 t.test('before and after a wake: held for page_after, then the page with the expected wait, then the app', async (t) => {
   const [slow, quick] = [await freePort(), await freePort()]
   const server = await build(t, {
@@ -134,7 +133,7 @@ t.test('WAITING_PAGE_TEMPLATE: the operator\'s page, values escaped; a bad one s
   })
   const page = await server.inject({ url: '/', headers: { host: 'custom.localhost', accept: 'text/html' } })
   t.equal(page.statusCode, 503)
-  t.match(page.body, /^<!doctype html><title>&quot;&gt;&lt;script&gt;alert\(1\)&lt;&#x2F;script&gt;<\/title><h1 id="mine">custom in  s<\/h1><script>/)
+  t.match(page.body, /^<!doctype html><title>&quot;&gt;&lt;script&gt;alert\(1\)&lt;&#x2F;script&gt;<\/title><h1 id="mine">custom in {2}s<\/h1><script>/)
   await t.rejects(build(t, { env: { WAITING_PAGE_TEMPLATE: path.join(dir, 'broken.html') } }), /WAITING_PAGE_TEMPLATE: Unclosed section "open"/)
   await t.rejects(build(t, { env: { WAITING_PAGE_TEMPLATE: path.join(dir, 'absent.html') } }), /WAITING_PAGE_TEMPLATE: .*absent\.html cannot be read \(ENOENT\)/)
   writeFileSync(path.join(dir, 'noscript.html'), '<p>{{app}}</p>')
@@ -211,4 +210,3 @@ t.test('a browser that leaves during page_after, or during the fallback: the wak
   t.match(redirected.text, /^HTTP\/1\.1 307 .*\r\nlocation: http:\/\/127\.0\.0\.1:9\/status\r\n/is, 'and the next browser is sent to the fallback')
   t.same(logs.filter((line) => line.level >= 40 && line.component !== 'lifecycle' && line.component !== 'scheduler' && !/could not be started/.test(line.msg)).map((line) => line.msg), [], 'no warning, no stack')
 })
-

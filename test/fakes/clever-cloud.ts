@@ -31,8 +31,20 @@ function oauthParams (header: string): Record<string, string> {
 
 /** A runtime flavor as the API describes it (the fields the official client reads). */
 const flavor = (name: string, mem: number) => ({
-  name, mem, cpus: 1, gpus: 0, disk: null, price: 0.3436, available: true, microservice: false, machine_learning: false,
-  nice: 0, price_id: 'apps.' + name, memory: { unit: 'B', value: mem * 1024 * 1024, formatted: `${mem} MiB` }, cpuFactor: 1, memFactor: 1
+  name,
+  mem,
+  cpus: 1,
+  gpus: 0,
+  disk: null,
+  price: 0.3436,
+  available: true,
+  microservice: false,
+  machine_learning: false,
+  nice: 0,
+  price_id: 'apps.' + name,
+  memory: { unit: 'B', value: mem * 1024 * 1024, formatted: `${mem} MiB` },
+  cpuFactor: 1,
+  memFactor: 1
 })
 
 export class FakeCleverCloud extends FakeApi {
@@ -135,22 +147,48 @@ export class FakeCleverCloud extends FakeApi {
   private view (app: FakeCleverApp) {
     const last = this.deployments.find((d) => d.appId === app.id)
     return {
-      id: app.id, ownerId: app.ownerId, name: app.name, description: app.name, zone: 'par', zoneId: 'zone-par',
+      id: app.id,
+      ownerId: app.ownerId,
+      name: app.name,
+      description: app.name,
+      zone: 'par',
+      zoneId: 'zone-par',
       instance: {
-        type: 'node', version: '20240101', variant: { id: 'variant-node', slug: 'node', name: 'Node', deployType: 'node', logo: '' },
-        minInstances: 1, maxInstances: 1, maxAllowedInstances: 40,
-        minFlavor: flavor('XS', 1024), maxFlavor: flavor('XS', 1024), flavors: [flavor('XS', 1024), flavor('S', 2048)],
-        defaultEnv: { CC_NODE_VERSION: '20' }, lifetime: 'REGULAR'
+        type: 'node',
+        version: '20240101',
+        variant: { id: 'variant-node', slug: 'node', name: 'Node', deployType: 'node', logo: '' },
+        minInstances: 1,
+        maxInstances: 1,
+        maxAllowedInstances: 40,
+        minFlavor: flavor('XS', 1024),
+        maxFlavor: flavor('XS', 1024),
+        flavors: [flavor('XS', 1024), flavor('S', 2048)],
+        defaultEnv: { CC_NODE_VERSION: '20' },
+        lifetime: 'REGULAR'
       },
       deployment: {
-        shutdownable: false, type: 'GIT', repoState: 'CREATED',
+        shutdownable: false,
+        type: 'GIT',
+        repoState: 'CREATED',
         url: `git+ssh://git@push-par-clevercloud-customers.services.clever-cloud.com/${app.id}.git`,
         httpUrl: `https://push-par-clevercloud-customers.services.clever-cloud.com/${app.id}.git`
       },
       vhosts: [{ fqdn: `127.0.0.1:${app.upstream.port}/` }],
-      creationDate: 1700000000000, last_deploy: last?.id ?? 0, archived: false, stickySessions: false, homogeneous: false,
-      favourite: false, cancelOnPush: false, separateBuild: false, buildFlavor: null, state: app.state, commitId: 'c0ffee',
-      appliance: null, branch: 'master', forceHttps: 'DISABLED', env: []
+      creationDate: 1700000000000,
+      last_deploy: last?.id ?? 0,
+      archived: false,
+      stickySessions: false,
+      homogeneous: false,
+      favourite: false,
+      cancelOnPush: false,
+      separateBuild: false,
+      buildFlavor: null,
+      state: app.state,
+      commitId: 'c0ffee',
+      appliance: null,
+      branch: 'master',
+      forceHttps: 'DISABLED',
+      env: []
     }
   }
 }

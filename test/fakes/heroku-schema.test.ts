@@ -89,7 +89,8 @@ t.test('every call of the Heroku provider is a schema link, with a valid body, a
   const patch = api.calls.find((call) => call.method === 'PATCH')
   t.ok(patch, 'a batch update was sent')
   const response = await fetch(`${api.baseUrl}${patch?.path ?? ''}`, {
-    method: 'PATCH', body: JSON.stringify({ updates: [{ type: 'worker', quantity: 1 }] }),
+    method: 'PATCH',
+    body: JSON.stringify({ updates: [{ type: 'worker', quantity: 1 }] }),
     headers: { authorization: `Bearer ${HEROKU_TOKEN}`, accept: 'application/vnd.heroku+json; version=3', 'content-type': 'application/json' }
   })
   check(t, `${linkOf('PATCH', patch?.path ?? '')?.pointer ?? ''}/targetSchema`, await response.json(), 'the batch update answer follows its target schema')

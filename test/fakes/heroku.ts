@@ -25,26 +25,56 @@ const childId = (app: FakeHerokuApp, n: number): string => `${app.id.slice(0, 24
 /** The objects as the Platform API schema defines them: every property, null where unset. */
 function appView (app: FakeHerokuApp) {
   return {
-    acm: false, archived_at: null, buildpack_provided_description: 'heroku/nodejs', build_stack: STACK, created_at: CREATED,
-    git_url: `https://git.heroku.com/${app.name}.git`, id: app.id, internal_routing: null, maintenance: false, name: app.name,
-    owner: { email: 'owner@example.com', id: '99999999-8888-4777-8666-555555555555' }, organization: null, team: null,
-    region: { id: '00000000-1111-4222-8333-444444444444', name: 'eu' }, released_at: CREATED, repo_size: null, slug_size: null,
-    space: null, stack: STACK, updated_at: CREATED, web_url: `${app.upstream.url}/`
+    acm: false,
+    archived_at: null,
+    buildpack_provided_description: 'heroku/nodejs',
+    build_stack: STACK,
+    created_at: CREATED,
+    git_url: `https://git.heroku.com/${app.name}.git`,
+    id: app.id,
+    internal_routing: null,
+    maintenance: false,
+    name: app.name,
+    owner: { email: 'owner@example.com', id: '99999999-8888-4777-8666-555555555555' },
+    organization: null,
+    team: null,
+    region: { id: '00000000-1111-4222-8333-444444444444', name: 'eu' },
+    released_at: CREATED,
+    repo_size: null,
+    slug_size: null,
+    space: null,
+    stack: STACK,
+    updated_at: CREATED,
+    web_url: `${app.upstream.url}/`
   }
 }
 
 function formationView (app: FakeHerokuApp) {
   return Object.entries(app.formation).map(([type, quantity], i) => ({
-    app: { name: app.name, id: app.id }, command: 'npm start', created_at: CREATED, id: childId(app, i + 1),
-    quantity, size: 'Standard-1X', type, updated_at: CREATED
+    app: { name: app.name, id: app.id },
+    command: 'npm start',
+    created_at: CREATED,
+    id: childId(app, i + 1),
+    quantity,
+    size: 'Standard-1X',
+    type,
+    updated_at: CREATED
   }))
 }
 
 function dynosView (app: FakeHerokuApp) {
   return Object.entries(app.formation).flatMap(([type, quantity], t) => Array.from({ length: quantity }, (_, i) => ({
-    attach_url: null, command: 'npm start', created_at: CREATED, id: childId(app, 1000 * (t + 1) + i), name: `${type}.${i + 1}`,
-    release: { id: childId(app, 999_999), version: 1 }, app: { name: app.name, id: app.id }, size: 'Standard-1X',
-    state: type === 'web' ? app.dynoState : 'up', type, updated_at: CREATED
+    attach_url: null,
+    command: 'npm start',
+    created_at: CREATED,
+    id: childId(app, 1000 * (t + 1) + i),
+    name: `${type}.${i + 1}`,
+    release: { id: childId(app, 999_999), version: 1 },
+    app: { name: app.name, id: app.id },
+    size: 'Standard-1X',
+    state: type === 'web' ? app.dynoState : 'up',
+    type,
+    updated_at: CREATED
   })))
 }
 
@@ -174,5 +204,4 @@ export class FakeHeroku extends FakeApi {
   scaleCalls (): number {
     return this.count('PATCH', /\/formation$/)
   }
-
 }

@@ -24,7 +24,7 @@ t.test('requests during a run make exactly one more run', async (t) => {
   t.equal(runs, 3, 'a later request runs again')
 })
 
-t.test("a failing run does not stop the next", async (t) => {
+t.test('a failing run does not stop the next', async (t) => {
   let runs = 0
   const task = coalesced(async () => {
     runs++

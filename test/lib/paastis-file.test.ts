@@ -14,7 +14,7 @@ t.test('a bad regex names its line', async (t) => {
 })
 
 t.test('bad values name the key and line', async (t) => {
-  t.throws(() => parsePaastisFile("rules:\n  - pattern: x\n    app_max_idle_time: soon\n", 'p.yml'),
+  t.throws(() => parsePaastisFile('rules:\n  - pattern: x\n    app_max_idle_time: soon\n', 'p.yml'),
     { message: /^p\.yml:3: rules\[0\]\.app_max_idle_time: must be minutes/ })
   t.throws(() => parsePaastisFile('rules:\n  - app_name: x\n', 'p.yml'), { message: /rules\[0\]\.pattern: is required/ })
   t.throws(() => parsePaastisFile('rules: nope\n', 'p.yml'), { message: /p\.yml:1: rules: must be a list/ })
@@ -29,12 +29,13 @@ t.test('bad values name the key and line', async (t) => {
 t.test('an unknown key is an error with its line and the key it probably meant', async (t) => {
   t.throws(() => parsePaastisFile('rules:\n  - pattern: hello\n    app_max_idle_tme: 1m\n', 'p.yml'),
     { message: 'p.yml:3: rules[0].app_max_idle_tme: unknown key: did you mean "app_max_idle_time"? (fix its spelling or remove it)' })
-  t.throws(() => parsePaastisFile("rules:\n  - pattern: x\n    app_nmae: typo\nextra: 1\n", 'p.yml'),
+  t.throws(() => parsePaastisFile('rules:\n  - pattern: x\n    app_nmae: typo\nextra: 1\n', 'p.yml'),
     { message: /^p\.yml:4: extra: unknown key: the keys allowed here are rules, apps, providers/ }, 'the outermost first')
   t.throws(() => parsePaastisFile('rules:\n  - pattern: x\n    ping: { regex: { body: ok }, setle: 1s }\n', 'p.yml'),
     { message: /^p\.yml:3: rules\[0\]\.ping\.setle: unknown key: did you mean "settle"\?/ }, 'at any depth')
   t.throws(() => parsePaastisFile('apps:\n  - name: a\n    run: x\n    port: 1\n    cwdd: .\n', 'p.yml'),
     { message: /^p\.yml:5: apps\[0\]\.cwdd: unknown key: did you mean "cwd"\?/ }, 'in apps')
+  // eslint-disable-next-line no-template-curly-in-string -- a `${VAR}` reference of paastis.yml, literally
   t.throws(() => parsePaastisFile('providers:\n  - name: a\n    type: scalingo\n    api_tokn: ${T}\n', 'p.yml', { T: 'x' }),
     { message: /^p\.yml:4: providers\[0\]\.api_tokn: unknown key: did you mean "api_token"\?/ }, 'in providers')
 })

@@ -44,7 +44,12 @@ function setup () {
   const events = new EventLog(100, clock.now)
   const rules = new Rules([{ pattern: '^keep-', regex: /^keep-/, maxIdleTimeMs: null, wake: {} }])
   const lifecycle = new Lifecycle({
-    registry, provider, events, clock, log: silent, wakeTimeoutMs: 1000,
+    registry,
+    provider,
+    events,
+    clock,
+    log: silent,
+    wakeTimeoutMs: 1000,
     hooks: new ShellHooks({}, { timeoutMs: 1000, log: silent, events }),
     wakeOptionsFor: (app) => rules.policyFor(app.name).wake
   })

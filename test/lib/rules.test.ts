@@ -3,7 +3,6 @@ import { parsePaastisFile } from '../../lib/paastis-file'
 import { interpolate, Rules } from '../../lib/rules'
 import { RENAMING_AND_IGNORE_RULES, SEED_RULES } from '../helper'
 
-
 t.test("the seed's sample: a Host key routes to the renamed app, whose policy comes from its own name", async (t) => {
   const rules = new Rules(parsePaastisFile(SEED_RULES, 'paastis.yml').rules)
   t.equal(rules.nameFor('app-review-pr123-back'), 'renamed-app-pr123-back')

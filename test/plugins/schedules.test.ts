@@ -34,8 +34,12 @@ rules:
   t.match(server.events.list({ app: 'office' })[1], { type: 'starting', cause: 'schedule' })
   const office = (await server.inject({ url: '/apps/office', headers })).json()
   t.match(office.schedule, {
-    timezone: 'Europe/Paris', keepAwake: ['Mon-Fri 08:00-19:00'], prewarm: true, sleepAt: null,
-    keptAwakeUntil: '2026-03-27T18:00:00.000Z', summary: 'kept awake until Fri 19:00 (Europe/Paris)'
+    timezone: 'Europe/Paris',
+    keepAwake: ['Mon-Fri 08:00-19:00'],
+    prewarm: true,
+    sleepAt: null,
+    keptAwakeUntil: '2026-03-27T18:00:00.000Z',
+    summary: 'kept awake until Fri 19:00 (Europe/Paris)'
   })
   t.equal(office.timeLeftMs, 11 * 3_600_000, 'it stops at the end of the window, not 15 min after its start')
   t.same((await tickAt('2026-03-27T17:59:00Z')).stopped, [], '18:59 Paris, idle for hours: kept awake')

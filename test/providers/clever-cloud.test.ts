@@ -14,7 +14,13 @@ async function fake (t: Test): Promise<FakeCleverCloud> {
 
 function provider (api: FakeCleverCloud, auth: 'token' | 'oauth' = 'token'): CleverCloudProvider {
   return new CleverCloudProvider({
-    apiHost: api.baseUrl, vhostScheme: 'http', timeoutMs: 1000, retries: 2, backoffMs: 20, pollIntervalMs: 30, operationTimeoutMs: 5000,
+    apiHost: api.baseUrl,
+    vhostScheme: 'http',
+    timeoutMs: 1000,
+    retries: 2,
+    backoffMs: 20,
+    pollIntervalMs: 30,
+    operationTimeoutMs: 5000,
     ...(auth === 'token' ? { apiToken: CLEVER_API_TOKEN } : { oauth: CLEVER_OAUTH })
   })
 }
@@ -125,8 +131,11 @@ t.test('end to end: 50 requests wake an org app with one start call', async (t) 
   for (let i = 0; i < 20; i++) await api.addApp(`app-${i}`, i % 2 === 0 ? 'orga_one' : 'orga_two', false)
   const server = await build(t, {
     env: {
-      PROVIDER_NAME: 'clever-cloud', PROVIDER_CLEVER_API_HOST: api.baseUrl, PROVIDER_CLEVER_API_TOKEN: CLEVER_API_TOKEN,
-      PROVIDER_CLEVER_VHOST_SCHEME: 'http', PROVIDER_POLL_INTERVAL: '50ms'
+      PROVIDER_NAME: 'clever-cloud',
+      PROVIDER_CLEVER_API_HOST: api.baseUrl,
+      PROVIDER_CLEVER_API_TOKEN: CLEVER_API_TOKEN,
+      PROVIDER_CLEVER_VHOST_SCHEME: 'http',
+      PROVIDER_POLL_INTERVAL: '50ms'
     }
   })
   t.equal(server.registry.size, 20)

@@ -99,8 +99,11 @@ t.test('end to end: 50 requests to a sleeping app make one formation update; the
   api.pageSize = 20
   const server = await build(t, {
     env: {
-      PROVIDER_NAME: 'heroku', PROVIDER_HEROKU_API_TOKEN: HEROKU_TOKEN, PROVIDER_HEROKU_API_URL: api.baseUrl,
-      PROVIDER_POLL_INTERVAL: '50ms', START_AND_STOP_MAX_IDLE_TIME: '0'
+      PROVIDER_NAME: 'heroku',
+      PROVIDER_HEROKU_API_TOKEN: HEROKU_TOKEN,
+      PROVIDER_HEROKU_API_URL: api.baseUrl,
+      PROVIDER_POLL_INTERVAL: '50ms',
+      START_AND_STOP_MAX_IDLE_TIME: '0'
     }
   })
   t.equal(server.registry.size, 51)

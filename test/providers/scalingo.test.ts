@@ -16,8 +16,14 @@ async function fake (t: Test): Promise<FakeScalingo> {
 
 function provider (api: FakeScalingo, extra: Partial<ConstructorParameters<typeof ScalingoProvider>[0]> = {}): ScalingoProvider {
   return new ScalingoProvider({
-    apiToken: SCALINGO_TOKEN, authUrl: api.baseUrl, timeoutMs: 1000, retries: 2, backoffMs: 20,
-    pollIntervalMs: 30, operationTimeoutMs: 5000, ...extra
+    apiToken: SCALINGO_TOKEN,
+    authUrl: api.baseUrl,
+    timeoutMs: 1000,
+    retries: 2,
+    backoffMs: 20,
+    pollIntervalMs: 30,
+    operationTimeoutMs: 5000,
+    ...extra
   })
 }
 
@@ -155,8 +161,11 @@ t.test('end to end: a wake through the proxy makes one scale call for 50 request
   for (let i = 0; i < 50; i++) await api.addApp(`app-${i}`, { web: 0 })
   const server = await build(t, {
     env: {
-      PROVIDER_NAME: 'scalingo', PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN, PROVIDER_SCALINGO_AUTH_URL: api.baseUrl,
-      PROVIDER_POLL_INTERVAL: '50ms', PROVIDER_REQUEST_TIMEOUT: '2s'
+      PROVIDER_NAME: 'scalingo',
+      PROVIDER_SCALINGO_API_TOKEN: SCALINGO_TOKEN,
+      PROVIDER_SCALINGO_AUTH_URL: api.baseUrl,
+      PROVIDER_POLL_INTERVAL: '50ms',
+      PROVIDER_REQUEST_TIMEOUT: '2s'
     }
   })
   t.equal(server.registry.size, 50)

@@ -31,7 +31,7 @@ t.test('/savings: a period ends at now; impossible dates are refused', async (t)
 
 t.test('admin answers carry Cache-Control: no-store; a failed app shows no countdown', async (t) => {
   const server = await build(t, {
-    yaml: "apps:\n  - name: broken\n    run: exit 1\n    port: 1\n",
+    yaml: 'apps:\n  - name: broken\n    run: exit 1\n    port: 1\n',
     env: { ROUTING_SYSTEM_API_TOKEN: TOKEN, WAKE_TIMEOUT: '5s' }
   })
   const apps = await server.inject({ url: '/apps', headers })
