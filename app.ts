@@ -3,10 +3,10 @@ import AutoLoad from '@fastify/autoload'
 import { LogController, type FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import path from 'node:path'
-import type { AppOptions } from './lib/app-options'
-import { loggerOptions } from './lib/logger'
+import type { AppOptions } from './lib/config/app-options'
+import { loggerOptions } from './lib/common/logger'
 
-export type { AppOptions } from './lib/app-options'
+export type { AppOptions } from './lib/config/app-options'
 
 /** Fastify server options, applied by `fastify start -o` and by server.ts. */
 export const options = {

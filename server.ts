@@ -9,12 +9,12 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import app, { options, type AppOptions } from './app'
 import { CLI_COMMANDS, runCli } from './cli/commands'
-import { formatDuration, parseFiniteDuration } from './lib/duration'
-import { loggerOptions } from './lib/logger'
-import { ProviderSet } from './lib/provider-set'
-import { conflictMessage } from './lib/reconciler'
+import { formatDuration, parseFiniteDuration } from './lib/common/duration'
+import { loggerOptions } from './lib/common/logger'
+import { ProviderSet } from './lib/core/provider-set'
+import { conflictMessage } from './lib/core/reconciler'
 import { CLOSE_DEADLINE_MS } from './plugins/shutdown'
-import { describeStopPlan, stopPlan } from './lib/stop-plan'
+import { describeStopPlan, stopPlan } from './lib/core/stop-plan'
 
 const HELP = `Usage: paastis [options]
        paastis check [options]

@@ -4,9 +4,9 @@
 // /savings of one day reads (its period's events only). In-process over an array, so that only the
 // folding is measured (with PostgreSQL the old read also moved every row over the network).
 import { performance } from 'node:perf_hooks'
-import { account, ACCOUNTED_EVENTS } from '../lib/accounting'
-import { AccountingLedger } from '../lib/accounting-ledger'
-import type { EventType, PaastisEvent } from '../lib/event-store'
+import { account, ACCOUNTED_EVENTS } from '../lib/core/accounting'
+import { AccountingLedger } from '../lib/core/accounting-ledger'
+import type { EventType, PaastisEvent } from '../lib/core/event-store'
 
 const APPS = 500
 const DAY = 86_400_000

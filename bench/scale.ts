@@ -1,17 +1,17 @@
 // Scale: 10,000 apps in the registry, measured on the domain services directly (run with
 // --expose-gc): the scheduler tick, memory per app, and the Host lookup of the warm path.
 import { performance } from 'node:perf_hooks'
-import { ShellHooks } from '../lib/shell-hooks'
-import type { AppRecord, Formation } from '../lib/app-record'
-import { EventLog } from '../lib/events'
-import { HostRouter } from '../lib/host-router'
-import { Lifecycle } from '../lib/lifecycle'
-import { Reconciler } from '../lib/reconciler'
-import { Registry } from '../lib/registry'
-import { Rules } from '../lib/rules'
-import { OPT_OUT } from '../lib/app-policy'
-import { MemoryStore } from '../lib/store'
-import type { Provider, ProviderApp } from '../lib/provider'
+import { ShellHooks } from '../lib/core/shell-hooks'
+import type { AppRecord, Formation } from '../lib/core/app-record'
+import { EventLog } from '../lib/core/events'
+import { HostRouter } from '../lib/core/host-router'
+import { Lifecycle } from '../lib/core/lifecycle'
+import { Reconciler } from '../lib/core/reconciler'
+import { Registry } from '../lib/core/registry'
+import { Rules } from '../lib/config/rules'
+import { OPT_OUT } from '../lib/core/app-policy'
+import { MemoryStore } from '../lib/core/store'
+import type { Provider, ProviderApp } from '../lib/core/provider'
 
 const silent = { info () {}, warn () {}, error () {}, debug () {} }
 

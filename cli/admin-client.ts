@@ -1,7 +1,7 @@
 // The admin API seen from the command line: PAASTIS_URL and PAASTIS_TOKEN, and errors that say
 // what to fix (the URL, the token, the name) rather than what broke.
-import type { Savings } from '../lib/savings'
-import { shapeError, type Shape } from '../lib/shape'
+import type { Savings } from '../lib/core/savings'
+import { shapeError, type Shape } from '../lib/common/shape'
 
 export class CliError extends Error {}
 

@@ -1,7 +1,7 @@
 // `paastis apps | start | stop | events | savings`: the admin API of a running Paastis, as tables
 // for people and `--json` for scripts.
 import { parseArgs } from 'node:util'
-import type { Savings } from '../lib/savings'
+import type { Savings } from '../lib/core/savings'
 import { AdminClient, CliError } from './admin-client'
 import { printable, SHAPES } from './shapes'
 import { hours, span, table } from './table'

@@ -1,6 +1,6 @@
 // What each admin API answer must hold before the CLI reads it: the fields it prints, with their
 // types. Anything else (another server, another version) is one line of error, not a TypeError.
-import type { Shape } from '../lib/shape'
+import type { Shape } from '../lib/common/shape'
 
 const str = { type: 'string' } as const
 const num = { type: 'number' } as const

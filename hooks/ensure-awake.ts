@@ -1,14 +1,17 @@
 // The preHandler of every proxied request: Host → app, then make sure the app answers (or give
-// the waiting page, or an error). A running app costs two map lookups and no I/O; a sleeping one
-// is woken by the lifecycle, once for all waiters; the exchange is counted by lib/exchange.ts.
+// the waiting page, or an error). What the request gets is decided by the core
+// (lib/core/request-outcome.ts, a pure function); this hook gathers the facts and translates the
+// outcome into Fastify. A running app costs two map lookups and no I/O; a sleeping one is woken
+// by the lifecycle, once for all waiters; the exchange is counted by lib/core/exchange.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AppRecord } from '../lib/app-record'
-import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/errors'
-import { Exchanges } from '../lib/exchange'
-import type { AppRoute } from '../lib/host-router'
-import { ExpectedWakes } from '../lib/expected-wake'
-import { STATUS_HEADER, type WakeStatus } from '../lib/visitor-pages'
+import type { AppRecord } from '../lib/core/app-record'
+import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/common/errors'
+import { Exchanges } from '../lib/core/exchange'
+import type { AppRoute } from '../lib/core/host-router'
+import { ExpectedWakes } from '../lib/core/expected-wake'
+import { failureOutcome, requestOutcome, type RequestOutcome } from '../lib/core/request-outcome'
+import { STATUS_HEADER, type WakeStatus } from '../lib/pages/visitor-pages'
 
 export interface ProxyTarget {
   app: AppRecord
@@ -51,8 +54,7 @@ function isLoopback (address: string | undefined): boolean {
   return address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true
 }
 
-/** The wake failures a rule's `fallback` answers for. */
-const FALLBACK_CODES = new Set(['WAKE_FAILED', 'WAKE_TIMEOUT', 'WAKE_BACKOFF'])
+const PROXY_NOW: RequestOutcome = { kind: 'proxy' }
 
 /** How long a request waits for the first listing of the apps after a start. */
 const DISCOVERY_WAIT_MS = 10_000
@@ -102,23 +104,33 @@ export function ensureAwake (fastify: FastifyInstance) {
       return reply.header('cache-control', 'no-store').send(status)
     }
     const passive = isPassive(route, request)
+    const wakeOptions = route.policy.wake
+    const navigation = app.state !== 'running' && isNavigation(request)
+    // The warm path builds no facts: a running app is proxied, whatever the rest says.
+    const outcome = app.state === 'running'
+      ? PROXY_NOW
+      : requestOutcome({
+        app,
+        wake: wakeOptions,
+        navigation,
+        passive,
+        waking: lifecycle.isWaking(app.name),
+        defaultStrategy: config.WAKE_STRATEGY,
+        defaultPageAfterMs: settings.waitingPageAfterMs
+      })
+    if (outcome.kind === 'refuse') {
+      if (outcome.reason === 'ignored') throw appIgnored(app.name)
+      throw new PaastisError('APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, 60)
+    }
     let wakeMs: number | undefined
-    if (app.state !== 'running') {
-      // An ignored app is never started by Paastis, but one starting elsewhere may be waited for.
-      if (app.ignored && !lifecycle.isWaking(app.name)) throw appIgnored(app.name)
-      if (passive) {
-        throw new PaastisError('APP_ASLEEP', `${app.name} is asleep, and this request does not wake it (whitelisted alias or ignored user agent)`, 60)
-      }
-      const options = route.policy.wake
-      const page = (options.strategy ?? config.WAKE_STRATEGY) === 'page' && isNavigation(request)
+    if (outcome.kind === 'wake') {
       const waitedFrom = performance.now()
       const waking = wake(route)
       try {
-        if (page) {
+        if (outcome.pageAfterMs !== undefined) {
           // Held for page_after first: an app that wakes quickly never shows the page.
-          const after = options.pageAfterMs ?? settings.waitingPageAfterMs
           const timer = new AbortController()
-          const first = await Promise.race([waking.then(() => 'ready' as const), sleep(after, 'page' as const, { signal: timer.signal }).catch(() => 'ready' as const)])
+          const first = await Promise.race([waking.then(() => 'ready' as const), sleep(outcome.pageAfterMs, 'page' as const, { signal: timer.signal }).catch(() => 'ready' as const)])
           timer.abort()
           if (first === 'page') {
             waking.catch(() => {}) // the page polls for the outcome
@@ -129,12 +141,10 @@ export function ensureAwake (fastify: FastifyInstance) {
           await waking
         }
       } catch (err) {
-        if (options.fallback === undefined || !(err instanceof PaastisError) || !FALLBACK_CODES.has(err.code)) throw err
-        // Browsers are sent to the fallback; other clients are proxied there only when the rule
-        // says so (an API's failover), else they get the error.
-        if (isNavigation(request)) return reply.code(307).header('location', options.fallback).header('cache-control', 'no-store').send()
-        if (options.fallbackProxy !== true) throw err
-        request.paastis = { app, upstream: options.fallback, passive: true, retried: true, fallback: true, end: exchanges.open(reply.raw, app, true, false) }
+        const failure = failureOutcome(err instanceof PaastisError ? err.code : undefined, wakeOptions, navigation)
+        if (failure.kind === 'error') throw err
+        if (failure.kind === 'redirect') return reply.code(307).header('location', failure.location).header('cache-control', 'no-store').send()
+        request.paastis = { app, upstream: failure.upstream, passive: true, retried: true, fallback: true, end: exchanges.open(reply.raw, app, true, false) }
         return
       }
       wakeMs = Math.round(performance.now() - waitedFrom)

@@ -1,11 +1,11 @@
 // Each app's running and asleep time, wakes and wake times, read from the event history
-// (lib/accounting.ts): the figures survive what the events survive, and agree across replicas.
-// Reads cost O(apps) for the totals (a ledger kept up to date, lib/accounting-ledger.ts) and
+// (lib/core/accounting.ts): the figures survive what the events survive, and agree across replicas.
+// Reads cost O(apps) for the totals (a ledger kept up to date, lib/core/accounting-ledger.ts) and
 // O(period) for a period (its events, and each app's last one before it).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { account, ACCOUNTED_EVENTS, type AppAccount } from '../lib/accounting'
-import { AccountingLedger } from '../lib/accounting-ledger'
+import { account, ACCOUNTED_EVENTS, type AppAccount } from '../lib/core/accounting'
+import { AccountingLedger } from '../lib/core/accounting-ledger'
 
 export interface Accounting {
   /** Every app's account over [from, to), epoch ms. */

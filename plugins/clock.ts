@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { systemClock, type Clock } from '../lib/clock'
-import type { AppOptions } from '../lib/app-options'
+import { systemClock, type Clock } from '../lib/common/clock'
+import type { AppOptions } from '../lib/config/app-options'
 
 declare module 'fastify' {
   interface FastifyInstance {

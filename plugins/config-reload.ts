@@ -1,17 +1,17 @@
 // paastis.yml read again on SIGHUP, when the file changes (its folder is watched: editors replace
-// files), and by POST /config/reload (lib/config-reload.ts checks it whole, then applies it).
+// files), and by POST /config/reload (lib/core/config-reload.ts checks it whole, then applies it).
 // Applied at once to every record — idle times, management, linked apps, rules, schedules,
 // exact hosts — and to the providers (only those whose entry changed are rebuilt).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { watch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
-import type { AppOptions } from '../lib/app-options'
-import { envSchema } from '../lib/config-schema'
-import { ConfigReload } from '../lib/config-reload'
-import { domainsOf } from '../lib/host-router'
-import { loadPaastisFile } from '../lib/paastis-file'
-import { logStopPlan } from '../lib/stop-plan'
+import type { AppOptions } from '../lib/config/app-options'
+import { envSchema } from '../lib/config/config-schema'
+import { ConfigReload } from '../lib/core/config-reload'
+import { domainsOf } from '../lib/core/host-router'
+import { loadPaastisFile } from '../lib/config/paastis-file'
+import { logStopPlan } from '../lib/core/stop-plan'
 import type { PreparedProviders } from './provider'
 
 declare module 'fastify' {

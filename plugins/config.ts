@@ -3,11 +3,11 @@
 import fastifyEnv from '@fastify/env'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConfigError } from '../lib/config-error'
-import { envSchema, type Env } from '../lib/config-schema'
+import { ConfigError } from '../lib/config/config-error'
+import { envSchema, type Env } from '../lib/config/config-schema'
 import type { ErrorObject } from 'ajv'
-import { DURATION_PATTERN } from '../lib/duration'
-import type { AppOptions } from '../lib/app-options'
+import { DURATION_PATTERN } from '../lib/common/duration'
+import type { AppOptions } from '../lib/config/app-options'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import { ServerResponse, type IncomingMessage, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { PassThrough, type Duplex, type Readable } from 'node:stream'
-import { isWebsocketUpgrade } from '../lib/forward-headers'
+import { isWebsocketUpgrade } from '../lib/proxy/forward-headers'
 import { errorBody } from './error-handler'
 
 export interface Upgrade {

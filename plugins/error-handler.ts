@@ -1,12 +1,12 @@
-// The one error handler: every error code of the catalogue (lib/error-codes.ts) gets its HTTP
+// The one error handler: every error code of the catalogue (lib/common/error-codes.ts) gets its HTTP
 // status here, and every answer is JSON {statusCode, code, error, message} (browsers on a proxied
 // vhost get the same as a small page).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
-import type { ErrorCode } from '../lib/error-codes'
-import { PaastisError } from '../lib/errors'
-import type { VisitorPages } from '../lib/visitor-pages'
+import type { ErrorCode } from '../lib/common/error-codes'
+import { PaastisError } from '../lib/common/errors'
+import type { VisitorPages } from '../lib/pages/visitor-pages'
 
 /** The status of each code, in one place (sablier's problemdetail, supabase/storage's renderer). */
 const STATUS: Record<ErrorCode, number> = {

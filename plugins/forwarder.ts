@@ -1,9 +1,9 @@
 // The proxy's way to the apps: one pooled HTTP forwarder and one websocket relay.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Forwarder } from '../lib/forwarder'
-import { warmUp } from '../lib/warm-up'
-import { WebsocketRelay } from '../lib/websocket-relay'
+import { Forwarder } from '../lib/proxy/forwarder'
+import { warmUp } from '../lib/proxy/warm-up'
+import { WebsocketRelay } from '../lib/proxy/websocket-relay'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +30,7 @@ export default fp(async function forwarder (fastify: FastifyInstance) {
   const relay = new WebsocketRelay(settings.websocketPingIntervalMs, WEBSOCKET_MAX_MESSAGE)
   fastify.decorate('forwarder', forwarder)
   fastify.decorate('websocketRelay', relay)
-  // Before the first visitor, not on its request (lib/warm-up.ts).
+  // Before the first visitor, not on its request (lib/proxy/warm-up.ts).
   fastify.addHook('onReady', async () => { await warmUp(forwarder) })
   fastify.addHook('onClose', async () => {
     relay.close()

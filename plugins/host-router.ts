@@ -1,7 +1,7 @@
 // Host → app: a pure lookup over the registry and the rules.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { domainsOf, HostRouter } from '../lib/host-router'
+import { domainsOf, HostRouter } from '../lib/core/host-router'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Lifecycle } from '../lib/lifecycle'
-import { keptAwakeUntil } from '../lib/schedule'
+import { Lifecycle } from '../lib/core/lifecycle'
+import { keptAwakeUntil } from '../lib/config/schedule'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,9 +1,9 @@
 // Cross-replica locks around starts and stops: in Redis with a shared registry, none alone.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../lib/app-options'
-import { RedisLocks, type Locks } from '../lib/locks'
-import { redisKeys } from '../lib/redis-store'
+import type { AppOptions } from '../lib/config/app-options'
+import { RedisLocks, type Locks } from '../lib/core/locks'
+import { redisKeys } from '../lib/stores/redis-store'
 import { sharedRegistry } from './registry'
 
 declare module 'fastify' {

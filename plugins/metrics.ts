@@ -3,12 +3,12 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { AppAccount } from '../lib/accounting'
-import { APP_STATES } from '../lib/app-record'
-import type { PaastisEvent } from '../lib/events'
-import { FORWARD_FAILURES, type ForwardFailure } from '../lib/forwarder'
-import type { StopCause } from '../lib/lifecycle'
-import { PROVIDER_OPERATIONS } from '../lib/provider'
+import type { AppAccount } from '../lib/core/accounting'
+import { APP_STATES } from '../lib/core/app-record'
+import type { PaastisEvent } from '../lib/core/events'
+import { FORWARD_FAILURES, type ForwardFailure } from '../lib/proxy/forwarder'
+import type { StopCause } from '../lib/core/lifecycle'
+import { PROVIDER_OPERATIONS } from '../lib/core/provider'
 
 /** Every stop cause of the lifecycle (a new one fails to compile until it is listed here). */
 const STOP_CAUSES: Record<StopCause, true> = { idle: true, schedule: true, admin: true }

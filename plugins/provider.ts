@@ -1,17 +1,17 @@
 // The provider: the one PROVIDER_NAME names, or, with `providers:` in paastis.yml, a set of them
-// (lib/provider-set.ts), each built from its own keys (providers/create.ts) and instrumented:
+// (lib/core/provider-set.ts), each built from its own keys (providers/create.ts) and instrumented:
 // calls and errors counted for /metrics per provider; what they spawned stops with Paastis.
 // A reloaded paastis.yml rebuilds only the providers whose entry changed (`providerSetup`).
 import { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../lib/app-options'
-import { ConfigError } from '../lib/config-error'
-import { envSchema, type Env } from '../lib/config-schema'
-import type { PaastisFile } from '../lib/paastis-file'
-import type { Provider } from '../lib/provider'
-import { PROVIDER_KEYS, type ProviderEntry } from '../lib/provider-entry'
-import { ProviderSet } from '../lib/provider-set'
+import type { AppOptions } from '../lib/config/app-options'
+import { ConfigError } from '../lib/config/config-error'
+import { envSchema, type Env } from '../lib/config/config-schema'
+import type { PaastisFile } from '../lib/config/paastis-file'
+import type { Provider } from '../lib/core/provider'
+import { PROVIDER_KEYS, type ProviderEntry } from '../lib/config/provider-entry'
+import { ProviderSet } from '../lib/core/provider-set'
 import { CommandProvider } from '../providers/command'
 import { createProvider, type ProviderSettings } from '../providers/create'
 import { InstrumentedProvider } from '../providers/instrumented'

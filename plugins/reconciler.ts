@@ -4,11 +4,11 @@ import fastifySchedule from '@fastify/schedule'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AsyncTask, CronJob, SimpleIntervalJob } from 'toad-scheduler'
-import { Reconciler } from '../lib/reconciler'
-import type { AppOptions } from '../lib/app-options'
-import { coalesced } from '../lib/coalesced'
-import { ConfigError } from '../lib/config-error'
-import { logStopPlan } from '../lib/stop-plan'
+import { Reconciler } from '../lib/core/reconciler'
+import type { AppOptions } from '../lib/config/app-options'
+import { coalesced } from '../lib/common/coalesced'
+import { ConfigError } from '../lib/config/config-error'
+import { logStopPlan } from '../lib/core/stop-plan'
 
 declare module 'fastify' {
   interface FastifyInstance {

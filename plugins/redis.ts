@@ -4,7 +4,7 @@
 import fastifyRedis from '@fastify/redis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConfigError } from '../lib/config-error'
+import { ConfigError } from '../lib/config/config-error'
 
 export default fp(async function redis (fastify: FastifyInstance) {
   const { config, settings } = fastify

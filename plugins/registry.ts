@@ -1,13 +1,13 @@
 // The registry, in memory or shared in Redis, and (shared) its sync with the other replicas.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../lib/app-options'
-import type { AppRecord } from '../lib/app-record'
-import { RedisStore } from '../lib/redis-store'
-import { configure } from '../lib/app-policy'
-import { Registry } from '../lib/registry'
-import { RegistrySync } from '../lib/registry-sync'
-import { MemoryStore } from '../lib/store'
+import type { AppOptions } from '../lib/config/app-options'
+import type { AppRecord } from '../lib/core/app-record'
+import { RedisStore } from '../lib/stores/redis-store'
+import { configure } from '../lib/core/app-policy'
+import { Registry } from '../lib/core/registry'
+import { RegistrySync } from '../lib/stores/registry-sync'
+import { MemoryStore } from '../lib/core/store'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 // The rules of paastis.yml, applied to an app by its name (one policy per app, cached).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Rules } from '../lib/rules'
+import { Rules } from '../lib/config/rules'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,14 +3,14 @@
 // paastis.yml read and checked.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConfigError } from '../lib/config-error'
-import { commaList, envSchema, SECRET_ENV, type Env } from '../lib/config-schema'
-import { defaultMaxConnections } from '../lib/connection-limit'
-import { parseDuration, parseFiniteDuration } from '../lib/duration'
-import { loadPaastisFile, type PaastisFile } from '../lib/paastis-file'
-import { parseTrustProxy, type TrustPeer } from '../lib/trust-proxy'
-import type { AppOptions } from '../lib/app-options'
-import type { ManagementPolicy } from '../lib/app-policy'
+import { ConfigError } from '../lib/config/config-error'
+import { commaList, envSchema, SECRET_ENV, type Env } from '../lib/config/config-schema'
+import { defaultMaxConnections } from '../lib/proxy/connection-limit'
+import { parseDuration, parseFiniteDuration } from '../lib/common/duration'
+import { loadPaastisFile, type PaastisFile } from '../lib/config/paastis-file'
+import { parseTrustProxy, type TrustPeer } from '../lib/proxy/trust-proxy'
+import type { AppOptions } from '../lib/config/app-options'
+import type { ManagementPolicy } from '../lib/core/app-policy'
 
 export interface Settings {
   /** Which apps are managed and their default idle time (the environment's part of each app's policy). */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ShellHooks } from '../lib/shell-hooks'
+import { ShellHooks } from '../lib/core/shell-hooks'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,7 +4,7 @@
 // hangs some time later ends the process: an orchestrator's stop always ends.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../lib/app-options'
+import type { AppOptions } from '../lib/config/app-options'
 
 /** After the grace period, the close (providers, stores) has this long to finish. */
 export const CLOSE_DEADLINE_MS = 10_000

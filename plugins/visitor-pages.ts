@@ -1,10 +1,10 @@
-// The pages visitors see from Paastis (lib/visitor-pages.ts), with the operator's branding and,
+// The pages visitors see from Paastis (lib/pages/visitor-pages.ts), with the operator's branding and,
 // when WAITING_PAGE_TEMPLATE names one, the operator's own waiting page.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { readFile } from 'node:fs/promises'
-import { ConfigError } from '../lib/config-error'
-import { VisitorPages } from '../lib/visitor-pages'
+import { ConfigError } from '../lib/config/config-error'
+import { VisitorPages } from '../lib/pages/visitor-pages'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,12 +1,12 @@
-// WEBHOOK_URLS: chosen events POSTed, signed, to the operators' endpoints (lib/webhooks.ts).
+// WEBHOOK_URLS: chosen events POSTed, signed, to the operators' endpoints (lib/core/webhooks.ts).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../lib/app-options'
-import { commaList } from '../lib/config-schema'
-import { ConfigError } from '../lib/config-error'
-import { parseFiniteDuration } from '../lib/duration'
-import { EVENT_TYPES, type EventType } from '../lib/events'
-import { Webhooks } from '../lib/webhooks'
+import type { AppOptions } from '../lib/config/app-options'
+import { commaList } from '../lib/config/config-schema'
+import { ConfigError } from '../lib/config/config-error'
+import { parseFiniteDuration } from '../lib/common/duration'
+import { EVENT_TYPES, type EventType } from '../lib/core/events'
+import { Webhooks } from '../lib/core/webhooks'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -3,8 +3,8 @@
 // 401, and errors that name the provider, the operation and the app — never a token.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
-import { ProviderError } from '../lib/provider'
-import { shapeError, type Shape } from '../lib/shape'
+import { ProviderError } from '../lib/core/provider'
+import { shapeError, type Shape } from '../lib/common/shape'
 
 /** The start of a body, as an operator reads it in one line: no control character, bounded. */
 function snippet (text: string): string {

@@ -1,10 +1,10 @@
 // Clever Cloud: an API token on the API bridge, or OAuth 1.0a PLAINTEXT as the official clients
 // sign; apps of every organisation (the personal space is one of them); a start is a deployment
 // polled until it is no longer in progress; a stop undeploys every instance.
-import type { AppRecord, Formation } from '../lib/app-record'
+import type { AppRecord, Formation } from '../lib/core/app-record'
 import { ApiClient, type HttpProviderOptions } from './api-client'
-import { pollUntil } from '../lib/poll'
-import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/provider'
+import { pollUntil } from '../lib/common/poll'
+import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/core/provider'
 
 export interface CleverCloudOptions extends HttpProviderOptions {
   apiHost: string

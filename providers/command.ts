@@ -4,13 +4,13 @@
 // - `start`/`stop`/`status`: commands for services managed elsewhere; `status` exits 0 when running.
 import type { ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AppRecord, Formation } from '../lib/app-record'
-import type { Logger } from '../lib/logger'
-import type { CommandAppSpec } from '../lib/command-app'
-import { runsCommand, type PidFiles } from '../lib/pid-files'
-import { waitWhile } from '../lib/poll'
-import { killGroup, pipeOutput, runShell, spawnShell } from '../lib/shell'
-import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
+import type { AppRecord, Formation } from '../lib/core/app-record'
+import type { Logger } from '../lib/common/logger'
+import type { CommandAppSpec } from '../lib/config/command-app'
+import { runsCommand, type PidFiles } from '../lib/processes/pid-files'
+import { waitWhile } from '../lib/common/poll'
+import { killGroup, pipeOutput, runShell, spawnShell } from '../lib/processes/shell'
+import { ProviderError, type Provider, type ProviderApp } from '../lib/core/provider'
 
 export interface CommandProviderOptions {
   log: Logger

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Pool, type Dispatcher } from 'undici'
-import { ProviderError } from '../lib/provider'
-import { shapeError, type Shape } from '../lib/shape'
+import { ProviderError } from '../lib/core/provider'
+import { shapeError, type Shape } from '../lib/common/shape'
 
 /** The oldest API Paastis speaks (Docker 1.13: label filters, health status, stop timeouts). */
 export const MIN_API_VERSION = '1.25'

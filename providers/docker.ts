@@ -5,10 +5,10 @@
 // asks for a listing at once and is opened again when it drops. A container with a HEALTHCHECK
 // is started once it reports healthy; one without, once the lifecycle's HTTP probe passes.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { AppRecord, Formation } from '../lib/app-record'
-import { asAppKey, ENABLE_LABEL, readContainerLabels, refusalRule, type ContainerLabels } from '../lib/container-labels'
-import type { Logger } from '../lib/logger'
-import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/provider'
+import type { AppRecord, Formation } from '../lib/core/app-record'
+import { asAppKey, ENABLE_LABEL, readContainerLabels, refusalRule, type ContainerLabels } from '../lib/config/container-labels'
+import type { Logger } from '../lib/common/logger'
+import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/core/provider'
 import type { ContainerDetails, ContainerSummary, DockerEngine, EngineEvent } from './docker-engine'
 
 export interface DockerProviderOptions {

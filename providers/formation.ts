@@ -1,5 +1,5 @@
 // Formations (process types and amounts) for the providers that scale by process type.
-import type { Formation } from '../lib/app-record'
+import type { Formation } from '../lib/core/app-record'
 
 /** What a start scales to: the formation remembered at stop, else the current one with a web. */
 export function formationToStart (remembered: Formation | undefined, current: Formation): Formation {

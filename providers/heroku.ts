@@ -1,11 +1,11 @@
 // Heroku: Platform API v3, bearer token; the app list paginated by Range;
 // a stop scales every process type to 0 and remembers the quantities, a start restores them and
 // waits until the web dynos are up.
-import type { AppRecord, Formation } from '../lib/app-record'
+import type { AppRecord, Formation } from '../lib/core/app-record'
 import { ApiClient, type HttpProviderOptions } from './api-client'
-import { pollUntil } from '../lib/poll'
+import { pollUntil } from '../lib/common/poll'
 import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
-import { ProviderError, type Provider, type ProviderApp } from '../lib/provider'
+import { ProviderError, type Provider, type ProviderApp } from '../lib/core/provider'
 
 export interface HerokuOptions extends HttpProviderOptions {
   apiToken: string

@@ -1,7 +1,7 @@
 // Counts every provider call and error per operation, for /metrics and for tests that check the
 // warm path makes none. Wraps any provider without it knowing.
-import type { AppRecord, Formation } from '../lib/app-record'
-import type { Provider, ProviderApp, ProviderOperation } from '../lib/provider'
+import type { AppRecord, Formation } from '../lib/core/app-record'
+import type { Provider, ProviderApp, ProviderOperation } from '../lib/core/provider'
 
 export interface CallCount {
   calls: number

@@ -1,11 +1,11 @@
 // Scalingo: an API token exchanged for a one-hour JWT, regional APIs, apps
 // stopped by scaling every process type to 0 and started by scaling back to the remembered
 // formation, each scale an asynchronous operation polled until done.
-import type { AppRecord, Formation } from '../lib/app-record'
+import type { AppRecord, Formation } from '../lib/core/app-record'
 import { ApiClient, ApiError, type HttpProviderOptions } from './api-client'
-import { pollUntil } from '../lib/poll'
+import { pollUntil } from '../lib/common/poll'
 import { formationToStart, isStopped, sameFormation, zeroed } from './formation'
-import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/provider'
+import { ProviderError, type Provider, type ProviderApp, type ProviderState } from '../lib/core/provider'
 
 export interface ScalingoOptions extends HttpProviderOptions {
   apiToken: string

@@ -3,12 +3,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { METHODS } from 'node:http'
 import type { Socket } from 'node:net'
-import { appTimeout, appUnreachable, clientTimeout, type PaastisError } from '../lib/errors'
-import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '../lib/forward-headers'
-import { hasBody, type ForwardError } from '../lib/forwarder'
+import { appTimeout, appUnreachable, clientTimeout, type PaastisError } from '../lib/common/errors'
+import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '../lib/proxy/forward-headers'
+import { hasBody, type ForwardError } from '../lib/proxy/forwarder'
 import { ensureAwake, type ProxyTarget } from '../hooks/ensure-awake'
 import { sendContinue, upgradeOf } from '../plugins/connections'
-import type { TrustPeer } from '../lib/trust-proxy'
+import type { TrustPeer } from '../lib/proxy/trust-proxy'
 
 /** Every method Node's parser accepts, but CONNECT (tunnels are no reverse proxy's business). */
 export const PROXIED_METHODS = METHODS.filter((method) => method !== 'CONNECT')

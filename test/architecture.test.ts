@@ -26,8 +26,8 @@ function target (file: string, specifier: string): string {
 }
 
 t.test('the import reader sees every form of import', async (t) => {
-  t.same(importsOf(path.join(ROOT, 'lib/lifecycle.ts')).filter((s) => s.startsWith('.')).length > 5, true)
-  t.ok(importsOf(path.join(ROOT, 'app.ts')).includes('./lib/app-options'), 'type imports and re-exports are read')
+  t.same(importsOf(path.join(ROOT, 'lib/core/lifecycle.ts')).filter((s) => s.startsWith('.')).length > 5, true)
+  t.ok(importsOf(path.join(ROOT, 'app.ts')).includes('./lib/config/app-options'), 'type imports and re-exports are read')
 })
 
 t.test('lib/ imports only lib/ and packages, never Fastify', async (t) => {
@@ -40,6 +40,33 @@ t.test('lib/ imports only lib/ and packages, never Fastify', async (t) => {
       else t.notOk(/^fastify(-plugin)?$/.test(specifier), `${where} → ${specifier} is not Fastify (libraries it publishes, as @fastify/proxy-addr, are plain ones)`)
     }
   }
+})
+
+/**
+ * lib/'s folders, each importing only those before it in this order (and packages): the domain's
+ * shape, read from the folders. `pages` and `access` stand apart: they import only `common`.
+ */
+const LIB_LAYERS = ['common', 'proxy', 'config', 'processes', 'core', 'stores']
+const LIB_APART: Record<string, string[]> = { pages: ['common'], access: ['common'] }
+
+t.test("lib/'s folders import in one direction only: common ← proxy ← config ← processes ← core ← stores", async (t) => {
+  const folders = readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort()
+  t.same(folders, [...LIB_LAYERS, ...Object.keys(LIB_APART)].sort(), 'every folder has its place (a new one is added to this test and to lib/README.md)')
+  t.same(readdirSync(path.join(ROOT, 'lib')).filter((name) => name.endsWith('.ts')), [], 'no file at the top of lib/: each is in the folder of what it is')
+  const readme = readFileSync(path.join(ROOT, 'lib', 'README.md'), 'utf8')
+  for (const folder of folders) t.match(readme, new RegExp(`^- \\*\\*\`${folder}/\``, 'm'), `lib/README.md says what ${folder}/ holds`)
+  let crossings = 0
+  for (const file of sources('lib')) {
+    const from = path.relative(path.join(ROOT, 'lib'), file).split(path.sep)[0]
+    const allowed = LIB_APART[from] ?? LIB_LAYERS.slice(0, LIB_LAYERS.indexOf(from))
+    for (const specifier of importsOf(file).filter((s) => s.startsWith('.'))) {
+      const to = target(file, specifier).split('/')[1]
+      if (to === from) continue
+      crossings++
+      t.ok(allowed.includes(to), `${path.relative(ROOT, file)} → ${specifier}: lib/${from} may import ${allowed.join(', ') || 'nothing'} of lib/`)
+    }
+  }
+  t.ok(crossings > 20, 'the check saw the imports between folders')
 })
 
 t.test('plugins, routes, hooks and providers never import app.ts; hooks/ holds request hooks only', async (t) => {

@@ -10,8 +10,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { parse } from 'yaml'
-import { readContainerLabels } from '../lib/container-labels'
-import { envSchema } from '../lib/config-schema'
+import { readContainerLabels } from '../lib/config/container-labels'
+import { envSchema } from '../lib/config/config-schema'
 import { HEALTH_PATH } from '../routes/health'
 
 const ROOT = path.join(__dirname, '..')

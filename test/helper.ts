@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Test } from 'tap'
 // '../app' alone would be Heroku's app.json for the TypeScript loader: the extension says which.
 import app, { options } from '../app.ts'
-import type { Clock } from '../lib/clock'
+import type { Clock } from '../lib/common/clock'
 
 export const FIXTURE_APP = path.join(__dirname, 'fixtures', 'app.js')
 

@@ -1,12 +1,12 @@
 // The apps: list, one, start, stop, pin, and clearing the registry.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyReply } from 'fastify'
-import type { AppAccount } from '../../lib/accounting'
-import type { AppRecord } from '../../lib/app-record'
-import { DURATION_PATTERN, formatDuration, parseFiniteDuration } from '../../lib/duration'
-import { idleDeadline } from '../../lib/idle'
-import { keptAwakeUntil, nextSleep, wallClock, type Schedule } from '../../lib/schedule'
-import { PaastisError, WakeError, wakeError } from '../../lib/errors'
+import type { AppAccount } from '../../lib/core/accounting'
+import type { AppRecord } from '../../lib/core/app-record'
+import { DURATION_PATTERN, formatDuration, parseFiniteDuration } from '../../lib/common/duration'
+import { idleDeadline } from '../../lib/core/idle'
+import { keptAwakeUntil, nextSleep, wallClock, type Schedule } from '../../lib/config/schedule'
+import { PaastisError, WakeError, wakeError } from '../../lib/common/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
 
 /** A duration with its unit: a pin of "2" is ambiguous. */

@@ -1,6 +1,6 @@
 // POST /config/reload: paastis.yml read again, checked whole, applied or refused with the reason.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
-import { PaastisError } from '../../lib/errors'
+import { PaastisError } from '../../lib/common/errors'
 import { errorResponses, errorSchema } from './schemas'
 
 const reloadSchema = {

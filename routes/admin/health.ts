@@ -1,7 +1,7 @@
 // Health endpoints for containers and PaaS health checks: no token needed.
 import type { FastifyInstance } from 'fastify'
-import { ProviderSet } from '../../lib/provider-set'
-import { conflictMessage } from '../../lib/reconciler'
+import { ProviderSet } from '../../lib/core/provider-set'
+import { conflictMessage } from '../../lib/core/reconciler'
 
 const healthSchema = {
   type: 'object',

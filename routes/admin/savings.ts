@@ -1,8 +1,8 @@
 // What Paastis saved over a period: hours asleep per app, per day and in all, and money where
 // the rules give a `cost_per_hour`.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
-import { PaastisError } from '../../lib/errors'
-import { savings } from '../../lib/savings'
+import { PaastisError } from '../../lib/common/errors'
+import { savings } from '../../lib/core/savings'
 import { errorResponses, errorSchema } from './schemas'
 
 const DAY_MS = 86_400_000

@@ -1,7 +1,7 @@
 // JSON schemas shared by the admin routes.
-import { APP_STATES } from '../../lib/app-record'
-import { EVENT_TYPES } from '../../lib/events'
-import { ERROR_CODES } from '../../lib/error-codes'
+import { APP_STATES } from '../../lib/core/app-record'
+import { EVENT_TYPES } from '../../lib/core/events'
+import { ERROR_CODES } from '../../lib/common/error-codes'
 
 export const errorSchema = {
   type: 'object',

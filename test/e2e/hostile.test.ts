@@ -6,7 +6,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { request } from 'undici'
-import { openFilesLimit } from '../../lib/connection-limit'
+import { openFilesLimit } from '../../lib/proxy/connection-limit'
 import { appsYaml, build, eventually, freePort, ManualClock, portOf, raw, statusOf } from '../helper'
 
 // 5000 connections in one process: on a busy machine this file takes minutes, not the usual one.

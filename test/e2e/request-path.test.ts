@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { request } from 'undici'
 import WebSocket from 'ws'
-import { parsePaastisFile } from '../../lib/paastis-file'
+import { parsePaastisFile } from '../../lib/config/paastis-file'
 import { appsYaml, build, eventually, freePort, ManualClock, portOf, raw, RENAMING_AND_IGNORE_RULES, statusOf, type LogLine } from '../helper'
 
 const MINUTE = 60_000

@@ -1,11 +1,11 @@
 // One contract, three stores: memory, a real redis-server, a real PostgreSQL.
 import t, { type Test } from 'tap'
-import { ACCOUNTED_EVENTS } from '../../lib/accounting'
-import type { EventStore, PaastisEvent } from '../../lib/events'
-import { MemoryEvents } from '../../lib/memory-events'
-import { MIGRATIONS, migrate } from '../../lib/postgres-migrations'
-import { PostgresEvents } from '../../lib/postgres-events'
-import { RedisEvents } from '../../lib/redis-events'
+import { ACCOUNTED_EVENTS } from '../../lib/core/accounting'
+import type { EventStore, PaastisEvent } from '../../lib/core/events'
+import { MemoryEvents } from '../../lib/core/memory-events'
+import { MIGRATIONS, migrate } from '../../lib/stores/postgres-migrations'
+import { PostgresEvents } from '../../lib/stores/postgres-events'
+import { RedisEvents } from '../../lib/stores/redis-events'
 import { startPostgres } from '../postgres'
 import { startRedis } from '../redis'
 

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { AppRecord } from '../../lib/app-record'
+import type { AppRecord } from '../../lib/core/app-record'
 import { CleverCloudProvider, plaintextAuthorization } from '../../providers/clever-cloud'
 import { CLEVER_API_TOKEN, CLEVER_OAUTH, FakeCleverCloud, type FakeCleverApp } from '../fakes/clever-cloud'
 import { build } from '../helper'

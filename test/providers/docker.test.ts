@@ -3,7 +3,7 @@
 // cannot work, a HEALTHCHECK that fails, a container that exits while it is woken, an image gone.
 import type http from 'node:http'
 import t, { type Test } from 'tap'
-import type { AppRecord } from '../../lib/app-record'
+import type { AppRecord } from '../../lib/core/app-record'
 import { DockerEngine, type ContainerDetails, type ContainerSummary } from '../../providers/docker-engine'
 import { DockerProvider } from '../../providers/docker'
 import { fakeEngine } from '../fakes/docker-engine'

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { AppRecord } from '../../lib/app-record'
+import type { AppRecord } from '../../lib/core/app-record'
 import { HerokuProvider } from '../../providers/heroku'
 import { FakeHeroku, HEROKU_TOKEN } from '../fakes/heroku'
 import { build } from '../helper'

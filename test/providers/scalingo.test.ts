@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import type { AppRecord } from '../../lib/app-record'
+import type { AppRecord } from '../../lib/core/app-record'
 import { ScalingoProvider } from '../../providers/scalingo'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { build } from '../helper'
