@@ -28,6 +28,13 @@ export const badHost = (): PaastisError =>
 export const unknownApp = (key: string): PaastisError =>
   new PaastisError('UNKNOWN_APP', `No app is served at this host (app key "${key.slice(0, 100)}")`)
 
+/** An admin call naming an app the registry does not hold. */
+export const noAppNamed = (name: string): PaastisError => new PaastisError('UNKNOWN_APP', `No app named "${name.slice(0, 100)}"`)
+
+/** An admin call asking to start, stop or pin an app Paastis leaves alone. */
+export const appNotManaged = (name: string): PaastisError =>
+  new PaastisError('APP_NOT_MANAGED', `${name} is ignored by Paastis: it is neither started nor stopped`)
+
 export const adminIsElsewhere = (host: string, adminHost: string): PaastisError =>
   new PaastisError('UNKNOWN_APP', `No app is served at ${host.slice(0, 100)}. The admin API is served on ADMIN_HOST: ` +
     `use http://${adminHost}${/:\d+$/.exec(host)?.[0] ?? ''}/apps (or send Host: ${adminHost})`)

@@ -453,6 +453,8 @@ export class Lifecycle {
     await this.transition(record, 'stopped', { type: 'stopped', cause, durationMs })
     log.info({ app: name, provider: record.provider, cause, durationMs }, 'app stopped')
     void hooks.run('after-stop', record)
+    // Stopped by hand: a pin would wake nothing, but would keep it up after its next wake.
+    if (cause === 'admin' && (record.pinnedUntil ?? 0) > clock.now()) await this.pin(name, null, 'admin')
     return { stopped: true }
   }
 

@@ -1,74 +1,24 @@
-// The apps: list, one, start, stop, pin, and clearing the registry.
+// The apps: list, one, start, stop, pin, and clearing the registry. The routes translate: what an
+// app looks like is lib/core/app-view.ts's, what a stop or a pin does is the lifecycle's.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
 import type { FastifyReply } from 'fastify'
 import type { AppAccount } from '../../lib/core/accounting'
 import type { AppRecord } from '../../lib/core/app-record'
-import { DURATION_PATTERN, formatDuration, parseFiniteDuration } from '../../lib/common/duration'
-import { idleDeadline } from '../../lib/core/idle'
-import { keptAwakeUntil, nextSleep, wallClock, type Schedule } from '../../lib/config/schedule'
-import { PaastisError, WakeError, wakeError } from '../../lib/common/errors'
+import { appView } from '../../lib/core/app-view'
+import { DURATION_PATTERN, parseFiniteDuration } from '../../lib/common/duration'
+import { appNotManaged, noAppNamed, PaastisError, WakeError, wakeError } from '../../lib/common/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
 
 /** A duration with its unit: a pin of "2" is ambiguous. */
 const PIN_PATTERN = DURATION_PATTERN.replace('(ms|s|m|h|d)?', '(s|m|h|d)').replace('never|', '')
 const MAX_PIN_MS = 30 * 86_400_000
 
-const unknownApp = (name: string): PaastisError => new PaastisError('UNKNOWN_APP', `No app named "${name}"`)
-const ignoredApp = (name: string): PaastisError => new PaastisError('APP_NOT_MANAGED', `${name} is ignored by Paastis: it is neither started nor stopped`)
-
 // Request types are inferred from the route schemas (json-schema-to-ts): they cannot drift.
 const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
   const { registry, lifecycle, clock, accounting, rules } = fastify
 
-  /** keep_awake and sleep_at as the operator reads them: "kept awake until Fri 19:00". */
-  function scheduleView (schedule: Schedule | undefined, keptUntil: number | undefined, now: number) {
-    if (schedule === undefined) return undefined
-    const sleepsAt = nextSleep(schedule, now)
-    const { timezone } = schedule
-    const parts = [
-      keptUntil === undefined ? (schedule.windows.length > 0 ? 'outside its keep_awake windows' : undefined) : `kept awake until ${wallClock(keptUntil, timezone)}`,
-      sleepsAt === undefined ? undefined : `stopped at ${wallClock(sleepsAt, timezone)}`
-    ].filter((part) => part !== undefined)
-    return {
-      timezone,
-      keepAwake: schedule.windows.map((window) => window.spec),
-      prewarm: schedule.prewarm,
-      sleepAt: schedule.sleepAtSpec ?? null,
-      keptAwakeUntil: keptUntil === undefined ? null : new Date(keptUntil).toISOString(),
-      nextSleepAt: sleepsAt === undefined ? null : new Date(sleepsAt).toISOString(),
-      summary: `${parts.join('; ')} (${timezone})`
-    }
-  }
-
-  function view (app: AppRecord, accounts: Map<string, AppAccount>) {
-    const now = clock.now()
-    const schedule = rules.policyFor(app.name).schedule
-    const keptUntil = keptAwakeUntil(schedule, now)
-    const deadline = idleDeadline(app, keptUntil)
-    const account = accounts.get(app.name)
-    return {
-      accounting: account === undefined
-        ? undefined
-        : {
-            firstSeenAt: account.firstSeenAt,
-            runningSeconds: account.runningSeconds,
-            asleepSeconds: account.asleepSeconds,
-            wakes: account.wakes,
-            failedWakes: account.failedWakes,
-            medianWakeMs: account.medianWakeMs,
-            lastStartAt: account.lastStartAt,
-            lastStopAt: account.lastStopAt
-          },
-      ...app,
-      lastActivityAt: new Date(app.lastActivityAt).toISOString(),
-      nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
-      pinnedUntil: app.pinnedUntil == null || app.pinnedUntil <= clock.now() ? null : new Date(app.pinnedUntil).toISOString(),
-      maxIdleTime: formatDuration(app.maxIdleTimeMs),
-      // Only a running app is stopped when idle: a stopped or failed one has nothing left to count.
-      timeLeftMs: deadline === null || (app.state !== 'running' && app.state !== 'starting') ? null : Math.max(0, deadline - now),
-      schedule: scheduleView(schedule, keptUntil, now)
-    }
-  }
+  const view = (app: AppRecord, accounts: Map<string, AppAccount>) =>
+    appView(app, rules.policyFor(app.name).schedule, accounts.get(app.name), clock.now())
 
   const accountsNow = async (): Promise<Map<string, AppAccount>> => await accounting.all()
 
@@ -80,7 +30,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
 
   function find (name: string): AppRecord {
     const app = registry.get(name)
-    if (app === undefined) throw unknownApp(name)
+    if (app === undefined) throw noAppNamed(name)
     return app
   }
 
@@ -127,7 +77,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     }
   }, async (request, reply) => {
     const app = find(request.params.name)
-    if (app.ignored) throw ignoredApp(app.name)
+    if (app.ignored) throw appNotManaged(app.name)
     if (app.state === 'running') return view(app, await accountsNow())
     if (request.query.wait !== true) return await startInBackground(app, 'admin', reply)
     try {
@@ -155,12 +105,10 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     }
   }, async (request) => {
     const app = find(request.params.name)
-    if (app.ignored) throw ignoredApp(app.name)
+    if (app.ignored) throw appNotManaged(app.name)
     const result = await lifecycle.stop(app.name, 'admin')
     if (result.reason === 'vetoed') throw new PaastisError('STOP_VETOED', result.message ?? 'vetoed')
     if (result.reason === 'failed') throw new PaastisError('STOP_FAILED', result.message ?? 'failed')
-    // Stopped by hand: a pin would wake nothing, but would keep it up after its next wake.
-    if (result.stopped && (app.pinnedUntil ?? 0) > clock.now()) await lifecycle.pin(app.name, null, 'admin')
     return { ...result, app: view(app, await accountsNow()) }
   })
 
@@ -184,7 +132,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     }
   }, async (request, reply) => {
     const app = find(request.params.name)
-    if (app.ignored) throw ignoredApp(app.name)
+    if (app.ignored) throw appNotManaged(app.name)
     const forMs = parseFiniteDuration(request.query.for, 'm')
     if (forMs <= 0 || forMs > MAX_PIN_MS) throw new PaastisError('BAD_REQUEST', `for: a pin lasts more than 0 and at most 30 days, not "${request.query.for}"`)
     await lifecycle.pin(app.name, clock.now() + forMs, 'admin')

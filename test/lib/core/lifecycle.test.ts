@@ -26,3 +26,16 @@ t.test('concurrent stops and wakes share one operation each', async (t) => {
   t.equal(server.provider.counts.stop.calls, 1)
   await t.rejects(server.lifecycle.wake('nobody', 'test'), { name: 'WakeError', message: 'no app named "nobody"' })
 })
+
+t.test('a stop by hand ends the pin (the rule is the lifecycle\'s, whoever asks); any other stop leaves it', async (t) => {
+  const clock = new ManualClock()
+  const port = await freePort()
+  const server = await build(t, { clock, yaml: appsYaml([{ name: 'held', port }]) })
+  await server.lifecycle.wake('held', 'test')
+  await server.lifecycle.pin('held', clock.now() + 3600_000, 'test')
+  t.match(await server.lifecycle.stop('held', 'idle'), { stopped: false, reason: 'active' }, 'pinned: not stopped for idleness')
+  t.ok((server.registry.get('held')?.pinnedUntil ?? 0) > clock.now(), 'and still pinned')
+  t.match(await server.lifecycle.stop('held', 'admin'), { stopped: true })
+  t.equal(server.registry.get('held')?.pinnedUntil, null, 'stopped by hand: unpinned')
+  t.same(server.events.list({ app: 'held' }).slice(0, 2).map((event) => event.type), ['unpinned', 'stopped'], 'after the stop, newest first')
+})
