@@ -11,7 +11,6 @@ import app, { options, type AppOptions } from './app'
 import { CLI_COMMANDS, runCli } from './cli/commands'
 import { formatDuration, parseFiniteDuration } from './lib/common/duration'
 import { loggerOptions } from './lib/common/logger'
-import { ProviderSet } from './lib/core/provider-set'
 import { conflictMessage } from './lib/core/reconciler'
 import { CLOSE_DEADLINE_MS } from './plugins/shutdown'
 import { describeStopPlan, stopPlan } from './lib/core/stop-plan'
@@ -133,18 +132,16 @@ async function check (flags: Record<string, string>): Promise<number> {
     return 1
   }
   const apps = registry.list().sort((a, b) => a.name.localeCompare(b.name))
-  // Several providers: each one's outcome, and the names two of them serve.
-  const set = provider.inner instanceof ProviderSet ? provider.inner : undefined
+  // Each provider's outcome, and the names two of them serve.
   let failed = false
-  for (const member of set?.members ?? []) {
-    const error = set?.failures.get(member.name)
+  for (const member of provider.members) {
+    const error = provider.failures.get(member.name)
     if (error !== undefined) failed = true
     console.log(error === undefined
       ? `✓ ${member.name}: ${apps.filter((app) => app.provider === member.name).length} apps listed`
       : `✗ ${member.name}: the apps could not be listed: ${error}`)
   }
-  for (const [key, providers] of set?.conflicts() ?? []) console.log(`✗ ${conflictMessage(key, providers)}`)
-  if (set === undefined) console.log(`✓ ${provider.name}: ${apps.length} apps listed`)
+  for (const [key, providers] of provider.conflicts()) console.log(`✗ ${conflictMessage(key, providers)}`)
   console.log('')
   const rows = [['APP', 'PROVIDER', 'STATE', 'MAX IDLE', 'RULES'], ...apps.map((app) => [
     app.name, app.provider, app.state, app.ignored ? 'ignored' : formatDuration(app.maxIdleTimeMs),
@@ -155,7 +152,7 @@ async function check (flags: Record<string, string>): Promise<number> {
   console.log('')
   for (const line of describeStopPlan(stopPlan(apps), { dryRun: settings.dryRun, optIn: settings.policy.optIn })) console.log(line)
   await server.close()
-  return failed || (set?.conflicts().size ?? 0) > 0 ? 1 : 0
+  return failed || provider.conflicts().size > 0 ? 1 : 0
 }
 
 export async function main (argv: string[] = process.argv.slice(2)): Promise<void> {

@@ -12,6 +12,7 @@ import { Rules } from '../lib/config/rules'
 import { OPT_OUT } from '../lib/core/app-policy'
 import { MemoryStore } from '../lib/core/store'
 import type { Provider, ProviderApp } from '../lib/core/provider'
+import { ProviderSet } from '../lib/core/provider-set'
 
 const silent = { info () {}, warn () {}, error () {}, debug () {} }
 
@@ -22,6 +23,14 @@ class ListedApps implements Provider {
   async list (): Promise<ProviderApp[]> { return this.apps }
   async start (): Promise<void> {}
   async stop (): Promise<Formation | undefined> { return undefined }
+  failure (): undefined {
+    return undefined
+  }
+
+  diagnose (): undefined {
+    return undefined
+  }
+
   async close (): Promise<void> {}
 }
 
@@ -32,9 +41,11 @@ function setup (count: number) {
   const events = new EventLog(1000)
   const clock = { now: () => Date.now() }
   const rules = new Rules([{ pattern: 'app-(\\d+)', regex: /app-(\d+)/, maxIdleTimeMs: 3_600_000, wake: {} }])
+  // The lifecycle and the reconciler see the provider as Paastis does: a set, of one here.
+  const providers = new ProviderSet([{ name: provider.name, provider }])
   const lifecycle = new Lifecycle({
     registry,
-    provider,
+    provider: providers,
     events,
     clock,
     log: silent,
@@ -42,7 +53,7 @@ function setup (count: number) {
     hooks: new ShellHooks({}, { timeoutMs: 1000, log: silent, events }),
     wakeOptionsFor: () => ({})
   })
-  const reconciler = new Reconciler({ registry, provider, lifecycle, rules, events, clock, log: silent, policy: { ...OPT_OUT, defaultMaxIdleTimeMs: 900_000 } })
+  const reconciler = new Reconciler({ registry, provider: providers, lifecycle, rules, events, clock, log: silent, policy: { ...OPT_OUT, defaultMaxIdleTimeMs: 900_000 } })
   return { registry, reconciler, router: new HostRouter(registry, rules) }
 }
 

@@ -14,7 +14,7 @@ import { PROVIDER_KEYS, type ProviderEntry } from '../lib/config/provider-entry'
 import { ProviderSet } from '../lib/core/provider-set'
 import { CommandProvider } from '../providers/command'
 import { createProvider, type ProviderSettings } from '../providers/create'
-import { InstrumentedProvider } from '../providers/instrumented'
+import { InstrumentedGroup, InstrumentedProvider } from '../providers/instrumented'
 
 interface Member {
   name: string
@@ -44,7 +44,7 @@ export interface ProviderSetup {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    provider: InstrumentedProvider
+    provider: InstrumentedGroup
     /** Each provider by its name, with its call counts (one entry without `providers:`). */
     providers: ReadonlyArray<{ name: string, provider: InstrumentedProvider }>
     providerSetup: ProviderSetup
@@ -130,9 +130,9 @@ export default fp(async function provider (fastify: FastifyInstance, opts: AppOp
       removed: members.filter((member) => !next.some((kept) => kept.name === member.name)).map((member) => member.name)
     }
   }
-  // Calls go through the top's counts and then the member's (per provider, for /metrics).
-  const innerOf = (prepared: PreparedProviders): Provider =>
-    prepared.file.providers.length === 0 ? prepared.members[0].provider : new ProviderSet(prepared.members)
+  // Calls go through the top's counts and then the member's (per provider, for /metrics); one
+  // provider is a set of one.
+  const innerOf = (prepared: PreparedProviders): ProviderSet => new ProviderSet(prepared.members)
   const apply = async (prepared: PreparedProviders): Promise<void> => {
     const gone = members.filter((member) => !prepared.members.some((kept) => kept.provider === member.provider))
     members = prepared.members
@@ -151,7 +151,7 @@ export default fp(async function provider (fastify: FastifyInstance, opts: AppOp
 
   const first = await prepare(settings.file)
   members = first.members
-  const top = new InstrumentedProvider(innerOf(first))
+  const top = new InstrumentedGroup(innerOf(first))
   const list = members.map(({ name, provider }) => ({ name, provider }))
   fastify.decorate('provider', top)
   fastify.decorate('providers', list)

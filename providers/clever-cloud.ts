@@ -147,6 +147,16 @@ export class CleverCloudProvider implements Provider {
     return undefined
   }
 
+  /** The API's own state says when a start failed (the wait polls it): nothing to check locally. */
+  failure (): string | undefined {
+    return undefined
+  }
+
+  /** What the app said last is in the provider's logs, not read by Paastis. */
+  diagnose (): string | undefined {
+    return undefined
+  }
+
   async close (): Promise<void> {}
 
   private async lastDeployment (app: CleverApp): Promise<Deployment | undefined> {

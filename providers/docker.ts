@@ -125,6 +125,11 @@ export class DockerProvider implements Provider {
     return undefined
   }
 
+  /** A container's last output is `docker logs`', not read by Paastis. */
+  diagnose (): string | undefined {
+    return undefined
+  }
+
   async close (): Promise<void> {
     this.watching.abort()
     await this.watcher

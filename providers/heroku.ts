@@ -93,6 +93,16 @@ export class HerokuProvider implements Provider {
     return current
   }
 
+  /** The API's own state says when a start failed (the wait polls it): nothing to check locally. */
+  failure (): string | undefined {
+    return undefined
+  }
+
+  /** What the app said last is in the provider's logs, not read by Paastis. */
+  diagnose (): string | undefined {
+    return undefined
+  }
+
   async close (): Promise<void> {}
 
   private appUrl (app: AppRecord, path: string): string {

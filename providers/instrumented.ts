@@ -2,13 +2,14 @@
 // warm path makes none. Wraps any provider without it knowing.
 import type { AppRecord, Formation } from '../lib/core/app-record'
 import type { Provider, ProviderApp, ProviderOperation } from '../lib/core/provider'
+import type { ProviderGroup } from '../lib/core/provider-set'
 
 export interface CallCount {
   calls: number
   errors: number
 }
 
-export class InstrumentedProvider implements Provider {
+export class InstrumentedProvider<P extends Provider = Provider> implements Provider {
   readonly counts: Record<ProviderOperation, CallCount> = {
     list: { calls: 0, errors: 0 },
     start: { calls: 0, errors: 0 },
@@ -16,14 +17,14 @@ export class InstrumentedProvider implements Provider {
   }
 
   /** `name`: the provider's name in `providers:`, when it has one. */
-  constructor (private current: Provider, private readonly ownName?: string) {}
+  constructor (private current: P, private readonly ownName?: string) {}
 
-  get inner (): Provider {
+  get inner (): P {
     return this.current
   }
 
   /** A reloaded paastis.yml changed the providers: calls go to the new ones from now on. */
-  replace (inner: Provider): void {
+  replace (inner: P): void {
     this.current = inner
   }
 
@@ -44,19 +45,11 @@ export class InstrumentedProvider implements Provider {
   }
 
   failure (app: AppRecord): string | undefined {
-    return this.inner.failure?.(app)
+    return this.inner.failure(app)
   }
 
   diagnose (app: AppRecord): string | undefined {
-    return this.inner.diagnose?.(app)
-  }
-
-  unlisted (app: AppRecord): boolean {
-    return this.inner.unlisted?.(app) ?? false
-  }
-
-  conflicts (): ReadonlyMap<string, readonly string[]> {
-    return this.inner.conflicts?.() ?? new Map()
+    return this.inner.diagnose(app)
   }
 
   close (): Promise<void> {
@@ -71,5 +64,24 @@ export class InstrumentedProvider implements Provider {
       this.counts[operation].errors++
       throw err
     }
+  }
+}
+
+/** The configuration's providers, counted as one (the members count their own calls too). */
+export class InstrumentedGroup extends InstrumentedProvider<ProviderGroup> implements ProviderGroup {
+  get members (): ProviderGroup['members'] {
+    return this.inner.members
+  }
+
+  get failures (): ProviderGroup['failures'] {
+    return this.inner.failures
+  }
+
+  unlisted (app: AppRecord): boolean {
+    return this.inner.unlisted(app)
+  }
+
+  conflicts (): ReadonlyMap<string, readonly string[]> {
+    return this.inner.conflicts()
   }
 }

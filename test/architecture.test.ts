@@ -69,6 +69,16 @@ t.test("lib/'s folders import in one direction only: common ← proxy ← config
   t.ok(crossings > 20, 'the check saw the imports between folders')
 })
 
+t.test('the Provider interface has required methods only; what only a set says is ProviderGroup\'s, and no one asks which kind a provider is', async (t) => {
+  const source = readFileSync(path.join(ROOT, 'lib/core/provider.ts'), 'utf8')
+  const body = /export interface Provider \{([\s\S]*?)\n\}/.exec(source)?.[1] ?? ''
+  t.match(body, /list\(\)/, 'the interface was found')
+  t.notMatch(body, /^\s+\w+\?\s*\(/m, 'no optional method')
+  for (const file of [...sources('routes'), ...sources('plugins'), ...sources('lib'), path.join(ROOT, 'server.ts')]) {
+    t.notMatch(readFileSync(file, 'utf8'), /instanceof ProviderSet/, `${path.relative(ROOT, file)} does not test for a ProviderSet`)
+  }
+})
+
 t.test('plugins, routes, hooks and providers never import app.ts; hooks/ holds request hooks only', async (t) => {
   for (const folder of ['plugins', 'routes', 'hooks', 'providers']) {
     for (const file of sources(folder)) {

@@ -307,7 +307,7 @@ export class Lifecycle {
     } catch (err) {
       const reason: WakeFailure = err instanceof WakeError ? err.reason : 'failed'
       let message = `${name} could not be started: ${(err as Error).message}`
-      const detail = provider.diagnose?.(record)
+      const detail = provider.diagnose(record)
       // Half-started is the worst state: the next check would find it alive and unready.
       const stopped = await this.stopHalfStarted(record)
       message += stopped === true ? '; what was started is stopped again' : `; stopping what was started failed too: ${stopped}`
@@ -361,7 +361,7 @@ export class Lifecycle {
   private async waitReady (record: AppRecord, wakeOptions: WakeOptions, deadline: number, timeoutMs: number): Promise<void> {
     if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
     const failed = await waitUntilReady(record.upstream, wakeOptions.ping ?? DEFAULT_PROBE, {
-      deadline, dispatcher: this.options.probeDispatcher, failure: () => this.options.provider.failure?.(record)
+      deadline, dispatcher: this.options.probeDispatcher, failure: () => this.options.provider.failure(record)
     })
     if (failed === 'timeout') throw new WakeError(record.name, 'timeout', `it did not answer within ${timeoutMs} ms`)
     if (failed !== undefined) throw new WakeError(record.name, 'failed', failed.failure)

@@ -1,4 +1,4 @@
-// Several providers and accounts behind the one Provider interface: every member listed in the
+// Every provider of the configuration (one, or several providers and accounts) behind one Provider: every member listed in the
 // same tick, concurrently, each with its own HTTP client, retries and rate-limit state (they are
 // separate provider objects); a member that fails leaves the others' apps alone. Apps are keyed
 // by `app_prefix` + name, or `name@provider` for a member with a `domain`; a key two members
@@ -13,9 +13,22 @@ export interface ProviderMember {
   domain?: string
 }
 
-export class ProviderSet implements Provider {
-  readonly name: string
+/**
+ * What the rest of Paastis uses: every provider of the configuration (one, without `providers:`)
+ * as one Provider, and what only a set can say.
+ */
+export interface ProviderGroup extends Provider {
+  readonly members: readonly ProviderMember[]
   /** Members whose last listing failed, and why. */
+  readonly failures: ReadonlyMap<string, string>
+  /** Whether the last listing could not see this app's provider (its apps are then kept as they are). */
+  unlisted(app: AppRecord): boolean
+  /** App keys that several providers serve without a distinction, and which providers. */
+  conflicts(): ReadonlyMap<string, readonly string[]>
+}
+
+export class ProviderSet implements ProviderGroup {
+  readonly name: string
   readonly failures = new Map<string, string>()
   private conflicting = new Map<string, string[]>()
   private readonly byName: Map<string, ProviderMember>
@@ -54,6 +67,8 @@ export class ProviderSet implements Provider {
         else copies.push(tagged)
       }
     })
+    // A lone provider's failure is its own, as it said it.
+    if (this.members.length === 1 && results[0].status === 'rejected') throw results[0].reason
     if (this.failures.size === this.members.length) {
       throw new Error([...this.failures].map(([name, message]) => `${name}: ${message}`).join('; '))
     }
@@ -76,11 +91,11 @@ export class ProviderSet implements Provider {
   }
 
   failure (app: AppRecord): string | undefined {
-    return this.member(app).provider.failure?.(this.asMember(app))
+    return this.member(app).provider.failure(this.asMember(app))
   }
 
   diagnose (app: AppRecord): string | undefined {
-    return this.member(app).provider.diagnose?.(this.asMember(app))
+    return this.member(app).provider.diagnose(this.asMember(app))
   }
 
   unlisted (app: AppRecord): boolean {

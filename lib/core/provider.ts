@@ -37,13 +37,9 @@ export interface Provider {
   /** Stops the app; resolves with the formation to restore at the next start. */
   stop(app: AppRecord): Promise<Formation | undefined>
   /** A cheap, local check while waiting for readiness: why the start has failed, if known. */
-  failure?(app: AppRecord): string | undefined
-  /** For operators only (events, admin API, log; never a visitor): what the app said last. */
-  diagnose?(app: AppRecord): string | undefined
-  /** Whether the last listing could not see this app's provider (its apps are then kept as they are). */
-  unlisted?(app: AppRecord): boolean
-  /** App keys that several providers serve without a distinction, and which providers. */
-  conflicts?(): ReadonlyMap<string, readonly string[]>
+  failure(app: AppRecord): string | undefined
+  /** For operators only (events, admin API, log; never a visitor): what the app said last, if anything. */
+  diagnose(app: AppRecord): string | undefined
   /** Releases what the provider holds (connections, processes it spawned). */
   close(): Promise<void>
 }

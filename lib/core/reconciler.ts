@@ -1,6 +1,7 @@
 // What the scheduler does at every tick: discover the provider's apps (one listing), then stop
 // every managed app idle for longer than its limit. One failing app never aborts the tick.
-import type { Provider, ProviderApp } from './provider'
+import type { ProviderApp } from './provider'
+import type { ProviderGroup } from './provider-set'
 import type { AppRecord } from './app-record'
 import { idleDeadline } from './idle'
 import type { Clock } from '../common/clock'
@@ -15,7 +16,7 @@ import { configure, configurationOf, type ManagementPolicy } from './app-policy'
 
 export interface ReconcilerOptions {
   registry: Registry
-  provider: Provider
+  provider: ProviderGroup
   lifecycle: Lifecycle
   rules: Rules
   events: EventLog
@@ -206,7 +207,7 @@ export class Reconciler {
     let discovered = 0
     this.reportConflicts()
     // A provider that did not answer this time lost none of its apps.
-    const missing = registry.list().filter((record) => !seen.has(record.name) && !lifecycle.isBusy(record.name) && provider.unlisted?.(record) !== true)
+    const missing = registry.list().filter((record) => !seen.has(record.name) && !lifecycle.isBusy(record.name) && !provider.unlisted(record))
     const forget = this.believe(missing.length, registry.size)
     for (const app of apps) {
       const record = registry.get(app.name)
@@ -236,7 +237,7 @@ export class Reconciler {
 
   /** An app key two providers serve without a distinction: told once (log, event, /readyz). */
   private reportConflicts (): void {
-    const conflicts = this.options.provider.conflicts?.() ?? new Map<string, readonly string[]>()
+    const conflicts = this.options.provider.conflicts()
     for (const [key, providers] of conflicts) {
       if (this.reportedConflicts.has(key)) continue
       this.reportedConflicts.add(key)

@@ -1,6 +1,5 @@
 // Health endpoints for containers and PaaS health checks: no token needed.
 import type { FastifyInstance } from 'fastify'
-import { ProviderSet } from '../../lib/core/provider-set'
 import { conflictMessage } from '../../lib/core/reconciler'
 
 const healthSchema = {
@@ -44,10 +43,11 @@ export default async function health (fastify: FastifyInstance): Promise<void> {
     }
     if (reconciler.suspectListing !== undefined) checks.discovery = reconciler.suspectListing
     // Several providers: one that does not answer, or two that serve one name, is told here.
-    const set = fastify.provider.inner
-    if (set instanceof ProviderSet) {
-      if (set.failures.size > 0) checks.providers = [...set.failures].map(([name, message]) => `${name} did not answer at the last check (${message}): its apps are kept as they were`).join('; ')
-      const conflicts = set.conflicts()
+    // (One provider that does not answer is the `provider` check above.)
+    const { provider } = fastify
+    if (provider.members.length > 1) {
+      if (provider.failures.size > 0) checks.providers = [...provider.failures].map(([name, message]) => `${name} did not answer at the last check (${message}): its apps are kept as they were`).join('; ')
+      const conflicts = provider.conflicts()
       if (conflicts.size > 0) checks.conflicts = [...conflicts].map(([key, providers]) => conflictMessage(key, providers)).join('; ')
     }
     let redisOk = true

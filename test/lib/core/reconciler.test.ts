@@ -11,6 +11,7 @@ import { Registry } from '../../../lib/core/registry'
 import { Rules } from '../../../lib/config/rules'
 import { ShellHooks } from '../../../lib/core/shell-hooks'
 import { MemoryStore } from '../../../lib/core/store'
+import { ProviderSet } from '../../../lib/core/provider-set'
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} }
 
@@ -33,6 +34,14 @@ class Account implements Provider {
     return { web: 1 }
   }
 
+  failure (): undefined {
+    return undefined
+  }
+
+  diagnose (): undefined {
+    return undefined
+  }
+
   async close (): Promise<void> {}
 }
 
@@ -43,9 +52,11 @@ function setup () {
   const provider = new Account()
   const events = new EventLog(100, clock.now)
   const rules = new Rules([{ pattern: '^keep-', regex: /^keep-/, maxIdleTimeMs: null, wake: {} }])
+  // The lifecycle and the reconciler see the provider as Paastis does: a set, of one here.
+  const providers = new ProviderSet([{ name: provider.name, provider }])
   const lifecycle = new Lifecycle({
     registry,
-    provider,
+    provider: providers,
     events,
     clock,
     log: silent,
@@ -54,7 +65,7 @@ function setup () {
     wakeOptionsFor: (app) => rules.policyFor(app.name).wake
   })
   const reconciler = new Reconciler({
-    registry, provider, lifecycle, rules, events, clock, log: silent, policy: { ...OPT_OUT, defaultMaxIdleTimeMs: 60_000, ignoredApps: new Set(['left-alone']) }, suspectChecks: 2
+    registry, provider: providers, lifecycle, rules, events, clock, log: silent, policy: { ...OPT_OUT, defaultMaxIdleTimeMs: 60_000, ignoredApps: new Set(['left-alone']) }, suspectChecks: 2
   })
   return { registry, provider, events, reconciler, advance: (ms: number) => { now += ms } }
 }
