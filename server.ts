@@ -17,7 +17,7 @@ import { describeStopPlan, stopPlan } from './lib/core/stop-plan'
 
 const HELP = `Usage: paastis [options]
        paastis check [options]
-       paastis apps | start NAME [--wait] | stop NAME | events | savings   (paastis apps --help)
+       paastis ${CLI_COMMANDS.join(' | ')} …   (paastis apps --help)
 
 Scale-to-zero proxy: stops idle apps, wakes them on the first request.
 \`paastis check\` validates the environment, paastis.yml and the provider's credentials (one

@@ -1,41 +1,134 @@
-// `paastis apps | start | stop | events | savings`: the admin API of a running Paastis, as tables
-// for people and `--json` for scripts.
+// `paastis apps | start | stop | pin | unpin | events | savings`: the admin API of a running
+// Paastis, as tables for people and `--json` for scripts. Each command is one entry of COMMANDS.
 import { parseArgs } from 'node:util'
+import type { appView } from '../lib/core/app-view'
 import type { Savings } from '../lib/core/savings'
 import { AdminClient, CliError } from './admin-client'
 import { printable, SHAPES } from './shapes'
 import { hours, span, table } from './table'
 
-export const CLI_COMMANDS = ['apps', 'start', 'stop', 'pin', 'unpin', 'events', 'savings'] as const
-export type CliCommand = typeof CLI_COMMANDS[number]
+/** What a command is given: its app name (when it takes one), the options, and how to answer. */
+interface Context {
+  name: string
+  values: Record<string, string | boolean | undefined>
+  client: AdminClient
+  io: Output
+  print: (data: unknown, text: () => string) => void
+  now: number
+}
 
-export const CLI_HELP = `Usage: paastis apps [--provider NAME] [--state STATE]
-       paastis start NAME [--wait]
-       paastis stop NAME
-       paastis pin NAME --for 2h
-       paastis unpin NAME
-       paastis events [--app NAME] [--type TYPE] [--limit N]
-       paastis savings [--from DATE] [--to DATE]
+interface Command {
+  /** Its line of the help, after `paastis `. */
+  usage: string
+  /** Whether it takes one app name. */
+  named: boolean
+  run: (context: Context) => Promise<number>
+}
+
+const path = (name: string, action = ''): string => `/apps/${encodeURIComponent(name)}${action}`
+
+/** Every command, once: the help, the argument check and the dispatch are read from here. */
+const COMMANDS = {
+  apps: {
+    usage: 'apps [--provider NAME] [--state STATE]',
+    named: false,
+    async run ({ client, values, print, now }) {
+      const { body } = await client.get<AppView[]>('/apps', SHAPES.apps, { provider: text(values.provider), state: text(values.state) })
+      print(body, () => body.length === 0
+        ? 'No apps.'
+        : table(['APP', 'PROVIDER', 'STATE', 'STOPS IN', 'LAST ACTIVITY', 'HOURS ASLEEP', 'WAKES', 'MEDIAN WAKE'], body.map((app) => [
+          app.name, app.provider, app.state,
+          (app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000)) + (app.pinnedUntil == null ? '' : ' (pinned)'),
+          ago(app.lastActivityAt, now),
+          app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600),
+          app.accounting === undefined ? '–' : String(app.accounting.wakes),
+          app.accounting?.medianWakeMs == null ? '–' : `${(app.accounting.medianWakeMs / 1000).toFixed(1)}s`
+        ])))
+      return 0
+    }
+  },
+  start: {
+    usage: 'start NAME [--wait]',
+    named: true,
+    async run ({ client, name, values, print }) {
+      const wait = values.wait === true
+      const { body, status } = await client.post<AppView>(path(name, '/start'), SHAPES.app, { wait: wait ? 'true' : undefined }, wait ? 600_000 : undefined)
+      print(body, () => status === 202 ? `${name}: starting (paastis start ${name} --wait waits until it answers)` : `${name}: ${body.state}`)
+      return 0
+    }
+  },
+  stop: {
+    usage: 'stop NAME',
+    named: true,
+    async run ({ client, name, print }) {
+      const { body } = await client.post<{ stopped: boolean, app: AppView }>(path(name, '/stop'), SHAPES.stop)
+      print(body, () => `${name}: ${body.app.state}`)
+      return 0
+    }
+  },
+  pin: {
+    usage: 'pin NAME --for 2h',
+    named: true,
+    async run ({ client, name, values, print, io }) {
+      if (values.for === undefined) {
+        io.err(`paastis pin: say how long, e.g. --for 2h\n\n${CLI_HELP}`)
+        return 2
+      }
+      const { body } = await client.post<AppView>(path(name, '/pin'), SHAPES.app, { for: text(values.for) })
+      print(body, () => `${name}: ${body.state}, pinned until ${body.pinnedUntil ?? '?'}`)
+      return 0
+    }
+  },
+  unpin: {
+    usage: 'unpin NAME',
+    named: true,
+    async run ({ client, name, print }) {
+      const { body } = await client.delete<AppView>(path(name, '/pin'), SHAPES.app)
+      print(body, () => `${name}: ${body.state}, not pinned`)
+      return 0
+    }
+  },
+  events: {
+    usage: 'events [--app NAME] [--type TYPE] [--limit N]',
+    named: false,
+    async run ({ client, values, print }) {
+      const { body } = await client.get<EventView[]>('/events', SHAPES.events, { app: text(values.app), type: text(values.type), limit: text(values.limit) })
+      print(body, () => body.length === 0
+        ? 'No events.'
+        : table(['AT', 'APP', 'EVENT', 'CAUSE', 'MESSAGE'], body.map((event) => [
+          event.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), event.app, event.type, event.cause ?? '', event.message ?? ''
+        ])))
+      return 0
+    }
+  },
+  savings: {
+    usage: 'savings [--from DATE] [--to DATE]',
+    named: false,
+    async run ({ client, values, print }) {
+      const { body } = await client.savings(SHAPES.savings, text(values.from), text(values.to))
+      print(body, () => savingsText(body))
+      return 0
+    }
+  }
+} satisfies Record<string, Command>
+
+export type CliCommand = keyof typeof COMMANDS
+export const CLI_COMMANDS = Object.keys(COMMANDS) as CliCommand[]
+
+export const CLI_HELP = `${CLI_COMMANDS.map((command, i) => `${i === 0 ? 'Usage:' : '      '} paastis ${COMMANDS[command].usage}`).join('\n')}
 
 Talks to a running Paastis: PAASTIS_URL (default http://localhost:3000) and PAASTIS_TOKEN (its
 ROUTING_SYSTEM_API_TOKEN). Every command prints a table, or JSON with --json.`
 
-interface AppView {
-  name: string
-  provider: string
-  state: string
-  timeLeftMs?: number | null
-  lastActivityAt: string
-  lastError?: string | null
-  pinnedUntil?: string | null
-  accounting?: { asleepSeconds: number, wakes: number, medianWakeMs: number | null }
-}
+/** An app as the admin API shows it (lib/core/app-view.ts), once through JSON. */
+type AppView = ReturnType<typeof appView>
 
 interface EventView { at: string, app: string, type: string, cause?: string, message?: string, durationMs?: number }
 
 export interface Output { out: (text: string) => void, err: (text: string) => void }
 
 const ago = (iso: string, now: number): string => `${span((now - Date.parse(iso)) / 1000)} ago`
+const text = (value: string | boolean | undefined): string | undefined => typeof value === 'string' ? value : undefined
 
 export async function runCli (argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   // Everything printed goes through printable(): no escape sequence reaches the terminal.
@@ -65,82 +158,25 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, output: Ou
     return 2
   }
   const { values, positionals } = parsed
-  const [command, ...rest] = positionals as [CliCommand, ...string[]]
+  const [command, ...rest] = positionals
   if (values.help === true) {
     io.out(CLI_HELP)
     return 0
   }
-  const needsName = command === 'start' || command === 'stop' || command === 'pin' || command === 'unpin'
-  if (rest.length !== (needsName ? 1 : 0)) {
-    io.err(`paastis ${command}: ${needsName ? 'give one app name' : 'takes no argument'}\n\n${CLI_HELP}`)
+  if (!Object.hasOwn(COMMANDS, command)) {
+    io.err(`paastis: unknown command "${String(command)}"\n\n${CLI_HELP}`)
+    return 2
+  }
+  const { named, run } = COMMANDS[command as CliCommand] as Command
+  if (rest.length !== (named ? 1 : 0)) {
+    io.err(`paastis ${command}: ${named ? 'give one app name' : 'takes no argument'}\n\n${CLI_HELP}`)
     return 2
   }
   const json = values.json === true
   const print = (data: unknown, text: () => string): void => { io.out(json ? JSON.stringify(data, null, 2) : text()) }
   try {
     const client = new AdminClient({ url: env.PAASTIS_URL ?? 'http://localhost:3000', token: env.PAASTIS_TOKEN })
-    const now = Date.now()
-    switch (command) {
-      case 'apps': {
-        const { body } = await client.get<AppView[]>('/apps', SHAPES.apps, { provider: values.provider, state: values.state })
-        print(body, () => body.length === 0
-          ? 'No apps.'
-          : table(['APP', 'PROVIDER', 'STATE', 'STOPS IN', 'LAST ACTIVITY', 'HOURS ASLEEP', 'WAKES', 'MEDIAN WAKE'], body.map((app) => [
-            app.name, app.provider, app.state,
-            (app.timeLeftMs === null || app.timeLeftMs === undefined ? '–' : span(app.timeLeftMs / 1000)) + (app.pinnedUntil == null ? '' : ' (pinned)'),
-            ago(app.lastActivityAt, now),
-            app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600),
-            app.accounting === undefined ? '–' : String(app.accounting.wakes),
-            app.accounting?.medianWakeMs == null ? '–' : `${(app.accounting.medianWakeMs / 1000).toFixed(1)}s`
-          ])))
-        return 0
-      }
-      case 'start': {
-        const name = rest[0]
-        const { body, status } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/start`, SHAPES.app, { wait: values.wait === true ? 'true' : undefined }, values.wait === true ? 600_000 : undefined)
-        print(body, () => status === 202 ? `${name}: starting (paastis start ${name} --wait waits until it answers)` : `${name}: ${body.state}`)
-        return 0
-      }
-      case 'stop': {
-        const name = rest[0]
-        const { body } = await client.post<{ stopped: boolean, app: AppView }>(`/apps/${encodeURIComponent(name)}/stop`, SHAPES.stop)
-        print(body, () => `${name}: ${body.app.state}`)
-        return 0
-      }
-      case 'pin': {
-        const name = rest[0]
-        if (values.for === undefined) {
-          io.err(`paastis pin: say how long, e.g. --for 2h\n\n${CLI_HELP}`)
-          return 2
-        }
-        const { body } = await client.post<AppView>(`/apps/${encodeURIComponent(name)}/pin`, SHAPES.app, { for: values.for })
-        print(body, () => `${name}: ${body.state}, pinned until ${body.pinnedUntil ?? '?'}`)
-        return 0
-      }
-      case 'unpin': {
-        const name = rest[0]
-        const { body } = await client.delete<AppView>(`/apps/${encodeURIComponent(name)}/pin`, SHAPES.app)
-        print(body, () => `${name}: ${body.state}, not pinned`)
-        return 0
-      }
-      case 'events': {
-        const { body } = await client.get<EventView[]>('/events', SHAPES.events, { app: values.app, type: values.type, limit: values.limit })
-        print(body, () => body.length === 0
-          ? 'No events.'
-          : table(['AT', 'APP', 'EVENT', 'CAUSE', 'MESSAGE'], body.map((event) => [
-            event.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), event.app, event.type, event.cause ?? '', event.message ?? ''
-          ])))
-        return 0
-      }
-      case 'savings': {
-        const { body } = await client.savings(SHAPES.savings, values.from, values.to)
-        print(body, () => savingsText(body))
-        return 0
-      }
-      default:
-        io.err(`paastis: unknown command "${String(command)}"\n\n${CLI_HELP}`)
-        return 2
-    }
+    return await run({ name: rest[0] ?? '', values, client, io, print, now: Date.now() })
   } catch (err) {
     if (!(err instanceof CliError)) throw err
     io.err(`paastis ${command}: ${err.message}`)

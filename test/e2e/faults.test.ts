@@ -12,6 +12,7 @@ import { request } from 'undici'
 import { loadPaastisFile } from '../../lib/config/paastis-file'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { appsYaml, build, eventually, freePort, ManualClock, portOf, startsIn, type LogLine } from '../helper'
+import { reportOpenHandles } from '../open-handles'
 import { startRedis } from '../redis'
 import { runPaastis, type PaastisProcess } from './paastis-process'
 
@@ -27,6 +28,8 @@ async function answers (port: number): Promise<boolean> {
     return false
   }
 }
+
+reportOpenHandles(t)
 
 t.test('1. a wake that times out stops what it started; the app is never running before its probe passes', async (t) => {
   const clock = new ManualClock()

@@ -6,6 +6,7 @@ import { request } from 'undici'
 import { FakeScalingo, SCALINGO_TOKEN } from '../fakes/scalingo'
 import { appsYaml, eventually, freePort } from '../helper'
 import { runPaastis } from './paastis-process'
+import { CLI_COMMANDS } from '../../cli/commands'
 
 const run = runPaastis
 
@@ -48,6 +49,7 @@ t.test('--help, --version and unknown flags', async (t) => {
   const help = run(['--help'], {})
   t.equal((await once(help.child, 'exit'))[0], 0)
   t.match(help.output(), /Usage: paastis/)
+  for (const command of CLI_COMMANDS) t.match(help.output(), new RegExp(`[ |]${command}[ |]`), `the top-level help names \`paastis ${command}\``)
   const version = run(['--version'], {})
   t.equal((await once(version.child, 'exit'))[0], 0)
   t.match(version.output(), /^\d+\.\d+\.\d+/)
