@@ -5,6 +5,9 @@ import { RedisStore } from '../../../lib/stores/redis-store'
 import { MemoryStore, type RegistryStore } from '../../../lib/core/store'
 import { startRedis } from '../../redis'
 import { appRecord } from '../../records'
+import { reportOpenHandles } from '../../open-handles'
+
+reportOpenHandles(t)
 
 const record = (name: string, extra: Partial<AppRecord> = {}): AppRecord => appRecord(name, { provider: 'scalingo', ...extra })
 
