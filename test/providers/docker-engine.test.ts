@@ -75,6 +75,11 @@ t.test('the event stream: lines in pieces, garbage skipped, the end of the strea
   t.equal(opened, 1)
   t.same(seen.map((event) => event.Action), ['start', 'die'], 'whole events only')
 
+  // An engine that accepts the stream and never answers it: the opening has a deadline.
+  const silent = await fakeEngine(t, () => {})
+  await t.rejects(engineAt(t, silent.host, 200).events('x', new AbortController().signal, () => { t.fail('never opened') }, () => {}),
+    /docker events: the Docker engine at \S+ did not answer in time/)
+
   const refused = await fakeEngine(t, json({ message: 'bad filter' }, 400))
   await t.rejects(engineAt(t, refused.host).events('x', new AbortController().signal, () => {}, () => {}), /docker events: HTTP 400: bad filter/)
 
