@@ -11,7 +11,6 @@ import { commaList } from '../lib/config/config-schema'
 import { PaastisError } from '../lib/common/errors'
 import { clientAddress } from '../lib/proxy/trust-proxy'
 import { ConfigError } from '../lib/config/config-error'
-import { CSRF_HEADER } from './admin-session'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,7 +99,7 @@ export default fp(async function adminAuth (fastify: FastifyInstance) {
         // A cookie goes with every request to this host, whoever made the page: changes need
         // the CSRF token, which only the dashboard's own script can read.
         if (!SAFE_METHODS.has(request.method) && !adminSession.csrfOk(request, session)) {
-          throw new PaastisError('CSRF_FAILED', `A change from the dashboard needs its ${CSRF_HEADER} header: reload the page`)
+          throw new PaastisError('CSRF_FAILED', `A change from the dashboard needs its ${adminSession.csrfHeader} header: reload the page`)
         }
         return
       }

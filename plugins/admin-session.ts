@@ -6,16 +6,16 @@ import { fastifyCookie } from '@fastify/cookie'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AppOptions } from '../lib/config/app-options'
 import { RedisRevocations, redisKeys } from '../lib/stores/redis-store'
 import { SessionRevocations } from '../lib/access/session-revocations'
-import { sharedRegistry } from './registry'
 
 export const SESSION_COOKIE = 'paastis_session'
-export const CSRF_HEADER = 'x-csrf-token'
+const CSRF_HEADER = 'x-csrf-token'
 const SESSION_MS = 12 * 3_600_000
 
 export interface AdminSession {
+  /** The header a change from the dashboard carries its CSRF token in. */
+  readonly csrfHeader: string
   /** The session this request's cookie carries, when valid and not expired. */
   of(request: FastifyRequest): string | undefined
   /** The CSRF token bound to a session. */
@@ -35,9 +35,10 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function adminSession (fastify: FastifyInstance, opts: AppOptions) {
+export default fp(async function adminSession (fastify: FastifyInstance) {
   const { settings, clock } = fastify
-  const shared = sharedRegistry(fastify, opts)
+  // A shared registry (Redis) shares the revocations too; `paastis check` has none.
+  const shared = fastify.registrySync !== undefined
   const revocations = new SessionRevocations(shared ? new RedisRevocations(fastify.redis, redisKeys(fastify.config.REGISTRY_REDIS_PREFIX)) : undefined, () => clock.now())
   const refresh = async (): Promise<void> => {
     await revocations.refresh().catch((err: Error) => { fastify.log.debug(`session revocations not read: ${err.message}`) })
@@ -77,6 +78,7 @@ export default fp(async function adminSession (fastify: FastifyInstance, opts: A
       if (!Number.isFinite(expires) || expires <= clock.now()) return undefined
       return revocations.isRevoked(value, expires - SESSION_MS) ? undefined : value
     },
+    csrfHeader: CSRF_HEADER,
     csrfToken,
     csrfOk (request, session) {
       const sent = request.headers[CSRF_HEADER]

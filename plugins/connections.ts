@@ -8,7 +8,6 @@ import { ServerResponse, type IncomingMessage, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { PassThrough, type Duplex, type Readable } from 'node:stream'
 import { isWebsocketUpgrade } from '../lib/proxy/forward-headers'
-import { errorBody } from './error-handler'
 
 export interface Upgrade {
   socket: Duplex
@@ -27,27 +26,13 @@ declare module 'fastify' {
       readonly max: number
       /** Connections refused with 503 since start. */
       readonly refused: number
+      /** The upgrade a request arrived with, if any. */
+      upgradeOf(req: IncomingMessage): Upgrade | undefined
+      /** Sends `100 Continue` to a client waiting for it: its body may flow now. */
+      sendContinue(req: IncomingMessage, res: ServerResponse): void
     }
   }
 }
-
-const upgrades = new WeakMap<IncomingMessage, Upgrade>()
-const awaitingContinue = new WeakSet<IncomingMessage>()
-
-/** The upgrade a request arrived with, if any. */
-export function upgradeOf (req: IncomingMessage): Upgrade | undefined {
-  return upgrades.get(req)
-}
-
-/** Sends `100 Continue` to a client waiting for it: its body may flow now. */
-export function sendContinue (req: IncomingMessage, res: ServerResponse): void {
-  if (!awaitingContinue.delete(req)) return
-  res.writeContinue()
-}
-
-const REFUSAL_BODY = JSON.stringify(errorBody('TOO_MANY_CONNECTIONS', 'Paastis has too many open connections; try again shortly'))
-const REFUSAL = 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
-  `retry-after: 1\r\ncontent-length: ${Buffer.byteLength(REFUSAL_BODY)}\r\n\r\n${REFUSAL_BODY}`
 
 /** The body of a plain request that arrived with an upgrade offer: Node leaves it on the socket. */
 function bodyAfterHead (socket: Duplex, head: Buffer, length: number): Readable {
@@ -68,8 +53,13 @@ function bodyAfterHead (socket: Duplex, head: Buffer, length: number): Readable 
 }
 
 export default fp(async function connections (fastify: FastifyInstance) {
-  const { settings } = fastify
+  const { settings, errorBody } = fastify
   const server: Server = fastify.server
+  const upgrades = new WeakMap<IncomingMessage, Upgrade>()
+  const awaitingContinue = new WeakSet<IncomingMessage>()
+  const refusalBody = JSON.stringify(errorBody('TOO_MANY_CONNECTIONS', 'Paastis has too many open connections; try again shortly'))
+  const refusal = 'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+    `retry-after: 1\r\ncontent-length: ${Buffer.byteLength(refusalBody)}\r\n\r\n${refusalBody}`
   server.headersTimeout = settings.clientHeadersTimeoutMs
   server.requestTimeout = settings.clientRequestTimeoutMs
   // How often Node checks the two timeouts above (its default, 30 s, would blur them).
@@ -84,14 +74,18 @@ export default fp(async function connections (fastify: FastifyInstance) {
     socket.once('close', () => { open-- })
     if (open > max) {
       refused++
-      socket.end(REFUSAL)
+      socket.end(refusal)
       setTimeout(() => socket.destroy(), 1000).unref()
     }
   })
   fastify.decorate('connections', {
     get open () { return open },
     get refused () { return refused },
-    max
+    max,
+    upgradeOf: (req) => upgrades.get(req),
+    sendContinue (req, res) {
+      if (awaitingContinue.delete(req)) res.writeContinue()
+    }
   })
 
   // Without this listener Node answers 100 Continue at once, before the app is even awake.
@@ -118,4 +112,4 @@ export default fp(async function connections (fastify: FastifyInstance) {
     upgrades.set(req, upgrade)
     server.emit('request', req, res)
   })
-}, { name: 'connections', dependencies: ['config', 'settings'] })
+}, { name: 'connections', dependencies: ['config', 'settings', 'error-handler'] })

@@ -52,6 +52,10 @@ export function errorBody (code: ErrorCode, message: string): ErrorBody {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The body of an error with its status, for answers written on a raw socket (plugins/connections.ts). */
+    errorBody: typeof errorBody
+  }
   interface FastifyContextConfig {
     /** Set on the catch-all proxy routes: browsers there get an HTML error page. */
     proxied?: boolean
@@ -96,6 +100,7 @@ function describeValidation (err: FastifyError): string {
 
 export default fp(async function errorHandler (fastify: FastifyInstance) {
   const { visitorPages } = fastify
+  fastify.decorate('errorBody', errorBody)
   fastify.setErrorHandler((err: FastifyError | PaastisError, request, reply) => { renderError(err, request, reply, visitorPages) })
   fastify.setNotFoundHandler((request, reply) => {
     renderError(new PaastisError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`), request, reply, visitorPages)

@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 
 /** Whether the registry is shared in Redis (`paastis check` never writes to a shared one). */
-export const sharedRegistry = (fastify: FastifyInstance, opts: AppOptions): boolean =>
+const sharedRegistry = (fastify: FastifyInstance, opts: AppOptions): boolean =>
   fastify.config.REGISTRY_TYPE === 'redis' && opts.check !== true
 
 export default fp(async function registry (fastify: FastifyInstance, opts: AppOptions) {

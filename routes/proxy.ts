@@ -7,7 +7,6 @@ import { appTimeout, appUnreachable, clientTimeout, type PaastisError } from '..
 import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '../lib/proxy/forward-headers'
 import { hasBody, type ForwardError } from '../lib/proxy/forwarder'
 import { ensureAwake, type ProxyTarget } from '../hooks/ensure-awake'
-import { sendContinue, upgradeOf } from '../plugins/connections'
 import type { TrustPeer } from '../lib/proxy/trust-proxy'
 
 /** Every method Node's parser accepts, but CONNECT (tunnels are no reverse proxy's business). */
@@ -27,6 +26,9 @@ function clientView (request: FastifyRequest, trust: TrustPeer): ClientView {
   }
 }
 
+/** What ends an exchange that failed. */
+type ExchangeFailed = (request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, err: ForwardError, headersSent: boolean) => void
+
 function errorFor (app: string, err: ForwardError): PaastisError | undefined {
   switch (err.failure) {
     case 'client_aborted': return undefined
@@ -38,7 +40,7 @@ function errorFor (app: string, err: ForwardError): PaastisError | undefined {
 }
 
 export default async function proxy (fastify: FastifyInstance): Promise<void> {
-  const { forwarder, websocketRelay, settings, metrics } = fastify
+  const { forwarder, websocketRelay, settings, metrics, connections, lifecycle } = fastify
   const log = fastify.log.child({ component: 'proxy' })
   // While Paastis shuts down, answers close their connection, so that the drain can end.
   let closing = false
@@ -51,43 +53,8 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', (_request, _payload, done) => { done(null) })
 
-  function failed (request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, err: ForwardError, headersSent: boolean): void {
-    metrics.requests.failed(err.failure)
-    // One line, no stack: a stranger who aborts, or an app that died, must not flood the log.
-    const fields = { app: target.app.name, failure: err.failure, method: request.method }
-    if (err.failure === 'client_aborted') log.debug(fields, err.message)
-    else log.info(fields, err.message)
-    if (err.failure === 'upstream_refused' && !headersSent && !target.retried && !hasBody(request.raw)) {
-      // The app died behind Paastis's back: once it is found down, this request wakes it again
-      // (or gets the waiting page) instead of reading an error.
-      target.end()
-      retryAfterCheck(request, reply, target.app.name, err).catch((error: Error) => { reply.send(error) })
-      return
-    }
-    if (err.failure === 'upstream_refused' && target.fallback !== true) void fastify.lifecycle.suspect(target.app.name)
-    const error = errorFor(target.app.name, err)
-    if (headersSent || error === undefined || reply.raw.destroyed) {
-      // A response cut off mid-way stays an aborted response, never a short 200.
-      if (!reply.sent) reply.hijack()
-      reply.raw.destroy()
-      return
-    }
-    reply.send(error)
-  }
-
-  async function retryAfterCheck (request: FastifyRequest, reply: FastifyReply, name: string, err: ForwardError): Promise<void> {
-    const down = await fastify.lifecycle.suspect(name)
-    if (!down || reply.raw.destroyed) {
-      reply.send(appUnreachable(name, err.message))
-      return
-    }
-    await awake(request, reply)
-    if (reply.sent) return
-    ;(request.paastis as ProxyTarget).retried = true
-    forward(request, reply)
-  }
-
-  function forward (request: FastifyRequest, reply: FastifyReply): void {
+  /** One exchange with the app (or a websocket relayed); `onError` ends it when it fails. */
+  function send (request: FastifyRequest, reply: FastifyReply, onError: ExchangeFailed): void {
     const target = request.paastis as ProxyTarget
     if (reply.raw.destroyed) {
       // The client left while its app woke up: nothing to send.
@@ -96,7 +63,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     }
     const { origin, basePath } = forwarder.parse(target.upstream)
     const headers = upstreamRequestHeaders(request.headers, clientView(request, settings.trustPeer))
-    const upgrade = upgradeOf(request.raw)
+    const upgrade = connections.upgradeOf(request.raw)
     if (upgrade?.websocket === true) {
       for (const name of WEBSOCKET_HANDSHAKE) delete headers[name]
       websocketRelay.relay(request.raw, upgrade.socket, upgrade.head, {
@@ -113,7 +80,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
       })
       return
     }
-    sendContinue(request.raw, reply.raw)
+    connections.sendContinue(request.raw, reply.raw)
     forwarder.forward(request.raw, reply.raw, { origin, basePath, headers, body: upgrade?.body }, {
       onResponse: (statusCode, responseHeaders) => {
         reply.hijack()
@@ -123,8 +90,60 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
         reply.raw.writeHead(statusCode, out)
         return reply.raw
       },
-      onError: (err, headersSent) => { failed(request, reply, target, err, headersSent) }
+      onError: (err, headersSent) => { onError(request, reply, target, err, headersSent) }
     })
+  }
+
+  /** Every failed exchange is counted and logged: one line, no stack (a stranger who aborts, or an app that died, must not flood the log). */
+  function told (request: FastifyRequest, target: ProxyTarget, err: ForwardError): void {
+    metrics.requests.failed(err.failure)
+    const fields = { app: target.app.name, failure: err.failure, method: request.method }
+    if (err.failure === 'client_aborted') log.debug(fields, err.message)
+    else log.info(fields, err.message)
+  }
+
+  /** The first exchange failed: an app refusing connections may have died, and is checked. */
+  const firstFailure: ExchangeFailed = (request, reply, target, err, headersSent) => {
+    told(request, target, err)
+    if (err.failure === 'upstream_refused' && !headersSent && target.retried !== true && !hasBody(request.raw)) {
+      target.end()
+      retryWhenDown(request, reply, target.app.name, err).catch((error: Error) => { reply.send(error) })
+      return
+    }
+    answerFailure(request, reply, target, err, headersSent)
+  }
+
+  /** The exchange after a wake that followed a crash: its failure is the answer. */
+  const lastFailure: ExchangeFailed = (request, reply, target, err, headersSent) => {
+    told(request, target, err)
+    answerFailure(request, reply, target, err, headersSent)
+  }
+
+  /**
+   * The app died behind Paastis's back: once it is found down, this request wakes it again (or
+   * gets the waiting page) and is sent once more, instead of reading an error.
+   */
+  async function retryWhenDown (request: FastifyRequest, reply: FastifyReply, name: string, err: ForwardError): Promise<void> {
+    const down = await lifecycle.suspect(name)
+    if (!down || reply.raw.destroyed) {
+      reply.send(appUnreachable(name, err.message))
+      return
+    }
+    await awake(request, reply)
+    if (reply.sent) return
+    send(request, reply, lastFailure)
+  }
+
+  function answerFailure (request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, err: ForwardError, headersSent: boolean): void {
+    if (err.failure === 'upstream_refused' && target.fallback !== true) void lifecycle.suspect(target.app.name)
+    const error = errorFor(target.app.name, err)
+    if (headersSent || error === undefined || reply.raw.destroyed) {
+      // A response cut off mid-way stays an aborted response, never a short 200.
+      if (!reply.sent) reply.hijack()
+      reply.raw.destroy()
+      return
+    }
+    reply.send(error)
   }
 
   const awake = ensureAwake(fastify)
@@ -132,7 +151,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     method: PROXIED_METHODS,
     config: { proxied: true },
     preHandler: awake,
-    handler: forward
+    handler: (request: FastifyRequest, reply: FastifyReply) => { send(request, reply, firstFailure) }
   }
   fastify.route({ ...route, url: '/' })
   fastify.route({ ...route, url: '/*' })

@@ -26,7 +26,7 @@ function target (file: string, specifier: string): string {
 }
 
 t.test('the import reader sees every form of import', async (t) => {
-  t.same(importsOf(path.join(ROOT, 'lib/core/lifecycle.ts')).filter((s) => s.startsWith('.')).length > 5, true)
+  t.same(importsOf(path.join(ROOT, 'lib/core/lifecycle/waking.ts')).filter((s) => s.startsWith('.')).length > 5, true)
   t.ok(importsOf(path.join(ROOT, 'app.ts')).includes('./lib/config/app-options'), 'type imports and re-exports are read')
 })
 
@@ -107,5 +107,33 @@ t.test('cli/ is a client of the admin API: it imports lib/ types and cli/, never
       if (specifier.startsWith('.')) t.ok(/^(cli|lib)\//.test(target(file, specifier)), `${where} → ${specifier} stays in cli/ or lib/`)
       else t.notOk(/fastify/.test(specifier), `${where} → ${specifier} is not Fastify`)
     }
+  }
+})
+
+t.test('plugins meet through decorators and declared dependencies, never by importing each other\'s values; routes and hooks import no plugin\'s state', async (t) => {
+  let seen = 0
+  for (const file of sources('plugins')) {
+    // A type may be shared (the instance's types are declared plugin by plugin); a value may not.
+    const values = [...readFileSync(file, 'utf8').matchAll(/^import\s+(?!type\s)[^'"]*?from\s+'(\.[^']+)'/gm)].map((match) => match[1])
+    for (const specifier of values) {
+      seen++
+      t.notOk(target(file, specifier).startsWith('plugins/'), `${path.relative(ROOT, file)} → ${specifier}: ask the plugin's decorator (and name it in dependencies)`)
+    }
+  }
+  t.ok(seen > 20, 'the check saw the plugins\' imports')
+  for (const file of [...sources('routes'), ...sources('hooks')]) {
+    const source = readFileSync(file, 'utf8')
+    for (const match of source.matchAll(/^import\s+(type\s+)?\{([^}]*)\}\s+from\s+'([^']+)'/gm)) {
+      if (!target(file, match[3]).startsWith('plugins/') || match[1] !== undefined) continue
+      const names = match[2].split(',').map((name) => name.trim()).filter((name) => name !== '' && !name.startsWith('type '))
+      for (const name of names) t.match(name, /^[A-Z][A-Z0-9_]*$/, `${path.relative(ROOT, file)} imports ${name} from ${match[3]}: only types and constants (state is the decorator's)`)
+    }
+  }
+})
+
+t.test('no file of lib/ is longer than 300 lines: a longer one holds more than one concept', async (t) => {
+  for (const file of sources('lib')) {
+    const lines = readFileSync(file, 'utf8').split('\n').length - 1
+    t.ok(lines <= 300, `${path.relative(ROOT, file)}: ${lines} lines`)
   }
 })

@@ -17,7 +17,7 @@ const PHASE_OF: Partial<Record<EventType, Phase>> = {
   starting: 'awake',
   started: 'awake',
   started_outside: 'awake',
-  // A failed start is stopped again (lifecycle.stopHalfStarted); a failed app serves nothing.
+  // A failed start is stopped again (lib/core/lifecycle/waking.ts); a failed app serves nothing.
   start_failed: 'asleep',
   stopped: 'asleep',
   stopped_outside: 'asleep',

@@ -13,6 +13,7 @@ import type { Registry } from './registry'
 import type { Rules } from '../config/rules'
 import { keptAwakeUntil, sleepDue, windowOpened } from '../config/schedule'
 import { configure, configurationOf, type ManagementPolicy } from './app-policy'
+import { ListingTrust } from './listing-trust'
 
 export interface ReconcilerOptions {
   registry: Registry
@@ -28,10 +29,7 @@ export interface ReconcilerOptions {
   locks?: Locks
   /** With a shared registry: merges every replica's activity before the idle decisions. */
   sync?: { tick(): Promise<void> }
-  /**
-   * A listing that loses every app, or more than half of them, at once is suspect (an API
-   * glitch, a token that lost its scope): accepted only once this many checks in a row agree.
-   */
+  /** A listing that loses most apps at once is believed once this many checks agree (listing-trust.ts). */
   suspectChecks?: number
 }
 
@@ -55,9 +53,7 @@ export class Reconciler {
   lastDiscoveryOk: boolean | undefined
   /** Why the last listing failed. */
   lastDiscoveryError: string | undefined
-  /** Why the last listing was not believed, while it is not (readiness, metrics). */
-  suspectListing: string | undefined
-  private suspectSince = 0
+  private readonly trust: ListingTrust
   private listedOnce = false
   private discovering: Promise<unknown> = Promise.resolve()
   /** Conflicts already reported: each is told once, while it lasts. */
@@ -71,6 +67,12 @@ export class Reconciler {
     const promise = new Promise<void>((_resolve) => { resolve = _resolve })
     this.firstListing = { promise, resolve }
     this.lastTickAt = options.clock.now()
+    this.trust = new ListingTrust(options.log, options.suspectChecks)
+  }
+
+  /** Why the last listing was not believed, while it is not (readiness, metrics). */
+  get suspectListing (): string | undefined {
+    return this.trust.suspect
   }
 
   /** Whether the provider's apps were listed at least once since start. */
@@ -208,7 +210,7 @@ export class Reconciler {
     this.reportConflicts()
     // A provider that did not answer this time lost none of its apps.
     const missing = registry.list().filter((record) => !seen.has(record.name) && !lifecycle.isBusy(record.name) && !provider.unlisted(record))
-    const forget = this.believe(missing.length, registry.size)
+    const forget = this.trust.believe(missing.length, registry.size)
     for (const app of apps) {
       const record = registry.get(app.name)
       // An app's own rule (its labels) is configuration: a changed one reaches its record now.
@@ -246,28 +248,6 @@ export class Reconciler {
       this.options.events.record({ app: key, type: 'conflict', cause: 'scheduler', message, provider: providers.join(', ') })
     }
     for (const key of this.reportedConflicts) if (!conflicts.has(key)) this.reportedConflicts.delete(key)
-  }
-
-  /** Whether a listing that lost `missing` of `known` apps may be believed now. */
-  private believe (missing: number, known: number): boolean {
-    const suspect = missing > 0 && (missing === known || missing * 2 > known)
-    if (!suspect) {
-      if (this.suspectListing !== undefined) this.options.log.info('the provider lists the apps again: the suspect listing is over')
-      this.suspectListing = undefined
-      this.suspectSince = 0
-      return true
-    }
-    this.suspectSince++
-    const needed = this.options.suspectChecks ?? 3
-    if (this.suspectSince >= needed) {
-      this.options.log.warn(`the provider still lists ${known - missing} of ${known} apps after ${this.suspectSince} checks: forgetting ${missing}`)
-      this.suspectListing = undefined
-      this.suspectSince = 0
-      return true
-    }
-    this.suspectListing = `the provider's listing lost ${missing} of ${known} apps at once; kept until ${needed} checks in a row agree (${this.suspectSince} so far)`
-    this.options.log.warn(this.suspectListing)
-    return false
   }
 
   /** Stops idle apps, a few at a time (provider APIs are rate-limited). */

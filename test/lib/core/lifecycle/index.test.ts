@@ -1,5 +1,5 @@
 import t from 'tap'
-import { appsYaml, build, freePort, ManualClock } from '../../helper'
+import { appsYaml, build, freePort, ManualClock } from '../../../helper'
 
 t.test('an idle stop is cancelled when a request arrived after the idle decision', async (t) => {
   const clock = new ManualClock()
