@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { AppRecord } from '../lib/core/app-record'
 import { adminIsElsewhere, appIgnored, badHost, discoveryPending, PaastisError, unknownApp, WakeError, wakeError } from '../lib/common/errors'
 import { Exchanges } from '../lib/core/exchange'
-import type { AppRoute } from '../lib/core/host-router'
+import type { AppRoute, Route } from '../lib/core/host-router'
 import { ExpectedWakes } from '../lib/core/expected-wake'
 import { failureOutcome, requestOutcome, type RequestOutcome } from '../lib/core/request-outcome'
 import { STATUS_HEADER, type WakeStatus } from '../lib/pages/visitor-pages'
@@ -81,21 +81,35 @@ export function ensureAwake (fastify: FastifyInstance) {
     }
   }
 
-  return async function ensureAwakeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const host = singleHost(request.raw.rawHeaders) ? request.headers.host : undefined
-    let route = hostRouter.route(host)
+  /** Just started, the provider not listed yet: a Host not known yet waits a little for it, then is told so. */
+  async function afterFirstListing (host: string | undefined): Promise<Route> {
+    if (await reconciler.waitListed(DISCOVERY_WAIT_MS)) return hostRouter.route(host)
+    throw discoveryPending()
+  }
+
+  /** The app of a route, or the error that says why there is none. */
+  function appRoute (route: Route, request: FastifyRequest): AppRoute {
     if (route.kind === 'bad-host') throw badHost()
-    if (route.kind === 'unknown' && !reconciler.listed) {
-      // Just started, the provider not listed yet: wait a little for it, then say so.
-      if (await reconciler.waitListed(DISCOVERY_WAIT_MS)) route = hostRouter.route(host)
-      else throw discoveryPending()
-    }
-    if (route.kind === 'bad-host') throw badHost() // narrows the second lookup's type
     if (route.kind === 'unknown') {
       // Someone on this machine asking 127.0.0.1 most likely wants the admin API.
       if (/^[\d.:[\]]+$/.test(route.key) && isLoopback(request.raw.socket?.remoteAddress)) throw adminIsElsewhere(route.key, config.ADMIN_HOST)
       throw unknownApp(route.key)
     }
+    return route
+  }
+
+  /** Held for page_after first: an app that wakes quickly never shows the page. */
+  async function heldOrPaged (waking: Promise<void>, pageAfterMs: number): Promise<'ready' | 'page'> {
+    const timer = new AbortController()
+    const first = await Promise.race([waking.then(() => 'ready' as const), sleep(pageAfterMs, 'page' as const, { signal: timer.signal }).catch(() => 'ready' as const)])
+    timer.abort()
+    return first
+  }
+
+  return async function ensureAwakeHandler (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const host = singleHost(request.raw.rawHeaders) ? request.headers.host : undefined
+    const found = hostRouter.route(host)
+    const route = appRoute(found.kind === 'unknown' && !reconciler.listed ? await afterFirstListing(host) : found, request)
     const app = route.record
     if (request.headers[STATUS_HEADER] !== undefined) {
       // The waiting page asks how the wake goes: answered here, never proxied, never activity.
@@ -127,18 +141,11 @@ export function ensureAwake (fastify: FastifyInstance) {
       const waitedFrom = performance.now()
       const waking = wake(route)
       try {
-        if (outcome.pageAfterMs !== undefined) {
-          // Held for page_after first: an app that wakes quickly never shows the page.
-          const timer = new AbortController()
-          const first = await Promise.race([waking.then(() => 'ready' as const), sleep(outcome.pageAfterMs, 'page' as const, { signal: timer.signal }).catch(() => 'ready' as const)])
-          timer.abort()
-          if (first === 'page') {
-            waking.catch(() => {}) // the page polls for the outcome
-            return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
-              .type('text/html; charset=utf-8').send(visitorPages.waiting(app.name, await expected.seconds(app.name)))
-          }
-        } else {
-          await waking
+        if (outcome.pageAfterMs === undefined) await waking
+        else if (await heldOrPaged(waking, outcome.pageAfterMs) === 'page') {
+          waking.catch(() => {}) // the page polls for the outcome
+          return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
+            .type('text/html; charset=utf-8').send(visitorPages.waiting(app.name, await expected.seconds(app.name)))
         }
       } catch (err) {
         const failure = failureOutcome(err instanceof PaastisError ? err.code : undefined, wakeOptions, navigation)
