@@ -63,8 +63,8 @@ export class AdminClient {
     return { body }
   }
 
-  savings (shape: Shape, from?: string, to?: string): Promise<{ body: Savings }> {
-    return this.get<Savings>('/savings', shape, { from, to })
+  savings (shape: Shape, from?: string, to?: string): Promise<{ body: Savings & { currency: string } }> {
+    return this.get<Savings & { currency: string }>('/savings', shape, { from, to })
   }
 
   private async call<T> (method: string, path: string, shape: Shape, query: Record<string, string | undefined>, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<{ body: T, headers: Headers, status: number }> {

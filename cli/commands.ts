@@ -184,8 +184,8 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, output: Ou
   }
 }
 
-function savingsText (savings: Savings & { dryRun?: boolean }): string {
-  const money = (value: number | null): string => value === null ? '–' : value.toFixed(2)
+function savingsText (savings: Savings & { dryRun?: boolean, currency: string }): string {
+  const money = (value: number | null): string => value === null ? '–' : `${value.toFixed(2)} ${savings.currency}`
   const rows = savings.apps.map((app) => [app.app, hours(app.hoursAsleep), hours(app.hoursRunning), money(app.costPerHour), money(app.saved)])
   rows.push(['TOTAL', hours(savings.hoursAsleep), hours(savings.hoursRunning), '', money(savings.saved)])
   const text = `From ${savings.from} to ${savings.to}\n\n${table(['APP', 'HOURS ASLEEP', 'HOURS RUNNING', 'COST/HOUR', 'SAVED'], rows)}`

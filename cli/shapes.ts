@@ -19,6 +19,7 @@ export const SHAPES = {
       properties: {
         from: str,
         to: str,
+        currency: str,
         hoursAsleep: num,
         hoursRunning: num,
         apps: { type: 'array', items: { type: 'object', required: ['app', 'hoursAsleep', 'hoursRunning'], properties: { app: str, hoursAsleep: num, hoursRunning: num } } }

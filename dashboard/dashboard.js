@@ -7,7 +7,7 @@
 /** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null, schedule?: { summary: string },
  *   lastError?: string | null, accounting?: { asleepSeconds: number, runningSeconds: number, wakes: number, medianWakeMs: number | null } }} App */
 /** @typedef {{ id: string, at: string, app: string, type: string, cause?: string, message?: string }} PaastisEvent */
-/** @typedef {{ hoursAsleep: number, saved: number | null, dryRun?: boolean, hoursWouldSleep?: number, wouldHaveSaved?: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
+/** @typedef {{ hoursAsleep: number, saved: number | null, currency: string, dryRun?: boolean, hoursWouldSleep?: number, wouldHaveSaved?: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
 
 const REFRESH_MS = 5000
 /** @type {string | undefined} */
@@ -156,7 +156,8 @@ function renderSavings (savings) {
   $('money-saved-label').textContent = dry ? 'Money it would have saved (dry run), last 30 days' : 'Money saved, last 30 days'
   $('hours-saved').textContent = hours(dry ? savings.hoursWouldSleep ?? 0 : savings.hoursAsleep)
   const money = dry ? savings.wouldHaveSaved ?? null : savings.saved
-  $('money-saved').textContent = money === null ? '–' : money.toFixed(2)
+  // In the viewer's locale, with the currency COST_CURRENCY names: "€0.02", "0,02 €", "$0.02".
+  $('money-saved').textContent = money === null ? '–' : new Intl.NumberFormat(undefined, { style: 'currency', currency: savings.currency }).format(money)
   $('money-saved').title = money === null ? 'Give the apps a cost_per_hour in paastis.yml' : ''
   const days = savings.days.slice(-14)
   const chart = $('chart')

@@ -29,6 +29,9 @@ function describeEnvErrors (err: Error & { errors?: ErrorObject[] }, flags: Reco
     if (error.keyword === 'pattern' && error.params.pattern === DURATION_PATTERN) {
       return `${subject} must be a duration: minutes (15), or 30s, 15m, 2h, 1d, 0 or never`
     }
+    // A pattern is no sentence: the variable's description says what it expects.
+    const expected = (envSchema.properties as Record<string, { description?: string }>)[name]?.description
+    if (error.keyword === 'pattern' && expected !== undefined) return `${subject} must be ${expected}`
     return `${subject} ${error.message ?? 'is invalid'}`
   }).join('; ')
 }

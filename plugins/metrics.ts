@@ -159,6 +159,27 @@ export default fp(async function metrics (fastify: FastifyInstance) {
     })
   }
 
+  // One series per app with a cost_per_hour: hours asleep × this is the money /savings counts.
+  new Gauge({
+    name: 'paastis_app_cost_per_hour',
+    help: 'What each app costs per hour running (cost_per_hour in paastis.yml), in COST_CURRENCY',
+    labelNames: ['app', 'provider', 'currency'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      for (const app of apps.list()) {
+        const cost = fastify.rules.policyFor(app.name).costPerHour
+        if (cost !== undefined) this.set({ app: app.name, provider: app.provider, currency: fastify.settings.currency }, cost)
+      }
+    }
+  })
+  new Gauge({
+    name: 'paastis_events_buffered',
+    help: 'Events held in memory because the event store (PostgreSQL, Redis) does not take them; 0 while it does',
+    registers: [registry],
+    collect () { this.set(events.buffered()) }
+  })
+
   new Counter({
     name: 'paastis_webhook_deliveries_total',
     help: 'Webhook deliveries, by result (delivered, failed after its retries, dropped from a full queue)',
@@ -223,4 +244,4 @@ export default fp(async function metrics (fastify: FastifyInstance) {
   })
 
   fastify.decorate('metrics', { registry, requests })
-}, { name: 'metrics', dependencies: ['registry', 'provider', 'events', 'accounting', 'clock', 'webhooks'] })
+}, { name: 'metrics', dependencies: ['registry', 'provider', 'events', 'accounting', 'clock', 'webhooks', 'rules', 'settings'] })

@@ -46,6 +46,8 @@ export interface Settings {
   maxConnections: number
   /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
   trustPeer: TrustPeer
+  /** COST_CURRENCY: the ISO 4217 code of every cost_per_hour and money figure. */
+  currency: string
   /** The admin API exists only with a token. */
   adminToken: string | undefined
   file: PaastisFile
@@ -68,6 +70,12 @@ function duration (env: Env, name: DurationName): number {
   } catch (err) {
     throw new ConfigError(`${name}: ${(err as Error).message}`)
   }
+}
+
+/** An ISO 4217 code the runtime knows (the schema checked its shape: three capitals). */
+function currency (code: string): string {
+  if (Intl.supportedValuesOf('currency').includes(code)) return code
+  throw new ConfigError(`COST_CURRENCY: ${code} is not an ISO 4217 currency code (EUR, USD, GBP, CHF…)`)
 }
 
 function trustProxy (value: string): TrustPeer {
@@ -122,6 +130,7 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE_PERIOD'),
     maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
     trustPeer: trustProxy(env.TRUST_PROXY),
+    currency: currency(env.COST_CURRENCY),
     adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,
     file
   })

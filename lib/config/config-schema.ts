@@ -90,6 +90,8 @@ export const envSchema = {
     ADMIN_HOST: { type: 'string', pattern: '^[A-Za-z0-9.-]+$', default: 'localhost' },
     ADMIN_ALLOW: { ...text, default: '' },
     METRICS_PUBLIC: { type: 'boolean', default: false },
+    // The currency of every cost_per_hour, shown with every money figure (/savings, the dashboard, the CLI, /metrics).
+    COST_CURRENCY: { type: 'string', pattern: '^[A-Z]{3}$', default: 'EUR', description: 'a three-letter ISO 4217 currency code, as EUR or USD' },
     PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
     PAASTIS_STATE_DIR: { ...text, default: '' },
     WAKE_TIMEOUT: { ...duration, default: '2m' },

@@ -59,6 +59,8 @@ export interface EventStore {
   lastBefore(types: readonly EventType[], before: number, apps: readonly string[]): Promise<PaastisEvent[]>
   /** Forgets events older than `before` (epoch ms); answers how many. */
   prune(before: number): Promise<number>
+  /** Events held in memory until the store takes them (the buffer in front of a remote store). */
+  readonly buffered?: number
   /** Why the store is degraded, or undefined while it is healthy. */
   health?(): string | undefined
   close?(): Promise<void>

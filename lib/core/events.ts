@@ -72,6 +72,11 @@ export class EventLog extends EventEmitter<{ event: [PaastisEvent] }> {
     return this.store === undefined ? pruned : await this.store.prune(before)
   }
 
+  /** Events waiting in memory for the store: 0 while it takes them, or without one. */
+  buffered (): number {
+    return this.store?.buffered ?? 0
+  }
+
   health (): string | undefined {
     return this.store?.health?.()
   }

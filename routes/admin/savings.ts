@@ -14,11 +14,12 @@ const money = { type: 'number', nullable: true } as const
 
 export const savingsSchema = {
   type: 'object',
-  required: ['from', 'to', 'dryRun', 'hoursAsleep', 'hoursRunning', 'saved', 'hoursWouldSleep', 'wouldHaveSaved', 'apps', 'days'],
+  required: ['from', 'to', 'dryRun', 'currency', 'hoursAsleep', 'hoursRunning', 'saved', 'hoursWouldSleep', 'wouldHaveSaved', 'apps', 'days'],
   properties: {
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time', description: 'The end of the period: now at the latest (hours that have not happened are not counted)' },
     dryRun: { type: 'boolean', description: 'DRY_RUN is on: no app is stopped; see hoursWouldSleep and wouldHaveSaved' },
+    currency: { type: 'string', description: 'COST_CURRENCY: the ISO 4217 code of costPerHour, saved and wouldHaveSaved' },
     hoursAsleep: hours,
     hoursRunning: hours,
     saved: { ...money, description: 'Hours asleep × cost_per_hour, summed over the apps that have one' },
@@ -86,7 +87,7 @@ const savingsRoute: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
     if (from >= to) throw new PaastisError('BAD_REQUEST', from >= now ? '`from` is in the future: nothing has been saved there yet' : '`from` must be before `to`')
     if (to - from > MAX_PERIOD_DAYS * DAY_MS) throw new PaastisError('BAD_REQUEST', `a period is at most ${MAX_PERIOD_DAYS} days`)
     const accounts = await accounting.accounts(from, to)
-    return { dryRun: settings.dryRun, ...savings(accounts.values(), (app) => rules.policyFor(app).costPerHour, from, to) }
+    return { dryRun: settings.dryRun, currency: settings.currency, ...savings(accounts.values(), (app) => rules.policyFor(app).costPerHour, from, to) }
   })
 }
 

@@ -88,11 +88,14 @@ t.test('PostgreSQL away: events wait in memory, the proxy serves, /readyz tells,
   const recent = (await server.inject({ url: '/events?app=busy', headers: auth })).json() as Array<{ type: string }>
   t.same(recent.map((e) => e.type), ['started', 'starting', 'discovered'], "meanwhile /events serves this replica's memory")
   t.equal(logs.filter((line) => /events are buffered in memory/.test(line.msg)).length, 1, 'one warning per outage, not one per event')
+  const gauge = async (): Promise<string | undefined> => /^paastis_events_buffered (\d+)$/m.exec((await server.inject({ url: '/metrics', headers: auth })).body)?.[1]
+  t.equal(await gauge(), '2', 'the metric says how many wait (the PaastisEventStoreBuffering alert reads it)')
 
   await pg.start()
   t.ok(await eventually(async () => await count() === 3, 15_000), 'the buffered events are written once it is back')
   t.ok(await eventually(() => server.events.health() === undefined))
   t.equal((await server.inject({ url: '/readyz', headers: { host: 'localhost' } })).json().checks.events, 'ok')
+  t.equal(await gauge(), '0', 'and 0 once written')
   const types = await pg.sql<Array<{ type: string }>>`SELECT type FROM paastis_events ORDER BY id`
   t.same(types.map((row) => row.type), ['discovered', 'starting', 'started'], 'in their order')
   t.notMatch(JSON.stringify(logs), PG_PASSWORD)

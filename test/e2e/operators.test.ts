@@ -52,6 +52,7 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
     from: '2026-11-30T00:00:00.000Z',
     to: '2026-12-01T00:00:00.000Z',
     dryRun: false,
+    currency: 'EUR',
     hoursAsleep: 20,
     hoursRunning: 28,
     saved: 10,
@@ -105,9 +106,9 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
     const table = await run('savings', '--from', '2026-11-30', '--to', '2026-12-01')
     t.equal(table.code, 0)
     t.match(table.output, /^APP\s+HOURS ASLEEP\s+HOURS RUNNING\s+COST\/HOUR\s+SAVED$/m)
-    t.match(table.output, /^alpha\s+20\s+4\s+0\.50\s+10\.00$/m)
+    t.match(table.output, /^alpha\s+20\s+4\s+0\.50 EUR\s+10\.00 EUR$/m, 'money with COST_CURRENCY')
     t.match(table.output, /^beta\s+0\s+24\s+–\s+–$/m)
-    t.match(table.output, /^TOTAL\s+20\s+28\s+10\.00$/m)
+    t.match(table.output, /^TOTAL\s+20\s+28\s+10\.00 EUR$/m)
     const json = await run('savings', '--from', '2026-11-30', '--to', '2026-12-01', '--json')
     t.same(JSON.parse(json.output), savings.body, '--json is the API answer')
     const list = await run('apps')
@@ -143,7 +144,7 @@ t.test('a scripted day: exact figures in /savings, /apps, /metrics and the CLI',
 t.test('the dashboard in Chromium: sign in, the figures, stop an app with the keyboard, see the event', async (t) => {
   const { server, port } = await scriptedDay(t)
   const browser = await launchChromium(t)
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' })
   const page = await context.newPage()
   const violations: string[] = []
   page.on('console', (message) => { if (/Content.Security.Policy|Refused/i.test(message.text())) violations.push(message.text()) })
@@ -159,7 +160,7 @@ t.test('the dashboard in Chromium: sign in, the figures, stop an app with the ke
   await page.keyboard.press('Enter')
   await page.waitForSelector('#apps tbody tr[data-app="beta"]')
   t.equal(await page.textContent('#hours-saved'), '20 h', 'the 30-day savings: alpha slept 20 h')
-  t.equal(await page.textContent('#money-saved'), '10.00')
+  t.equal(await page.textContent('#money-saved'), '€10.00', 'COST_CURRENCY (EUR), in the viewer\'s locale')
   t.equal(await page.textContent('tr[data-app="alpha"] td[data-label="Hours saved"]'), '20 h')
   t.equal(await page.textContent('tr[data-app="beta"] td[data-label="Hours saved"]'), '0 h')
   t.equal(await page.textContent('tr[data-app="beta"] .state'), 'running')

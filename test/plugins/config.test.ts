@@ -15,7 +15,9 @@ t.test('a bad environment value stops start-up with a message naming the variabl
     [{ ROUTING_SYSTEM_API_ENABLED: 'perhaps' }, /ROUTING_SYSTEM_API_ENABLED must be boolean/],
     [{ START_AND_STOP_CHECKING_INTERVAL_CRON: 'every minute' }, /START_AND_STOP_CHECKING_INTERVAL_CRON: "every minute" is not a cron expression/],
     [{ WAKE_TIMEOUT: 'never' }, /WAKE_TIMEOUT: "never" is not allowed here/],
-    [{ PAASTIS_CONFIG_FILE: '/nonexistent/paastis.yml' }, /\/nonexistent\/paastis\.yml: cannot be read/]
+    [{ PAASTIS_CONFIG_FILE: '/nonexistent/paastis.yml' }, /\/nonexistent\/paastis\.yml: cannot be read/],
+    [{ COST_CURRENCY: 'euro' }, /^invalid configuration: COST_CURRENCY must be a three-letter ISO 4217 currency code, as EUR or USD$/],
+    [{ COST_CURRENCY: 'XYZ' }, /^COST_CURRENCY: XYZ is not an ISO 4217 currency code \(EUR, USD, GBP, CHF…\)$/]
   ]
   for (const [env, message] of cases) {
     await t.rejects(build(t, { env }), { message }, JSON.stringify(env))

@@ -10,7 +10,7 @@ const admin = { host: 'localhost:3000', authorization: `Bearer ${TOKEN}` }
 async function withApps (t: Test, env: Record<string, string> = {}) {
   const [a, b] = [await freePort(), await freePort()]
   return build(t, {
-    yaml: appsYaml([{ name: 'alpha', port: a }, { name: 'beta', port: b }]) + "rules:\n  - pattern: '^beta$'\n    app_max_idle_time: 2h\n",
+    yaml: appsYaml([{ name: 'alpha', port: a }, { name: 'beta', port: b }]) + "rules:\n  - pattern: '^beta$'\n    app_max_idle_time: 2h\n    cost_per_hour: 0.25\n",
     env: { ROUTING_SYSTEM_API_TOKEN: TOKEN, REGISTRY_IGNORED_APPS: 'beta', ...env }
   })
 }
@@ -234,6 +234,9 @@ t.test('/metrics exposes what the README lists, with the same labels and values;
   t.match(text, /^paastis_app_state\{app="alpha",provider="command",state="stopped"\} 0$/m)
   t.match(text, /^paastis_app_state\{app="beta",provider="command",state="stopped"\} 1$/m, 'beta sleeps')
   t.notMatch(text, /app="nothing"/, 'a stranger\'s Host adds no series')
+  t.match(text, /^paastis_app_cost_per_hour\{app="beta",provider="command",currency="EUR"\} 0\.25$/m, 'beta\'s cost, in COST_CURRENCY')
+  t.notMatch(text, /^paastis_app_cost_per_hour\{app="alpha"/m, 'alpha has no cost: no series')
+  t.match(text, /^paastis_events_buffered 0$/m, 'nothing waits for a store (there is none)')
 
   // An app the provider no longer lists takes its series with it.
   const file = server.config.PAASTIS_CONFIG_FILE
