@@ -145,7 +145,7 @@ export function ensureAwake (fastify: FastifyInstance) {
         else if (await heldOrPaged(waking, outcome.pageAfterMs) === 'page') {
           waking.catch(() => {}) // the page polls for the outcome
           return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
-            .type('text/html; charset=utf-8').send(visitorPages.waiting(app.name, await expected.seconds(app.name)))
+            .type('text/html; charset=utf-8').send(visitorPages.waiting(app.name, await expected.seconds(app.name), performance.now() - waitedFrom))
         }
       } catch (err) {
         const failure = failureOutcome(err instanceof PaastisError ? err.code : undefined, wakeOptions, navigation)

@@ -60,7 +60,7 @@ export const DEFAULT_WAITING_TEMPLATE = `${SHELL_TOP}
 <h1 id="heading">{{title}}: waking <code>{{app}}</code>…</h1>
 <p id="status">It was asleep to save energy and money; this page opens it as soon as it answers.</p>
 <progress id="progress"{{#expectedSeconds}} max="{{expectedSeconds}}" value="0"{{/expectedSeconds}}></progress>
-<p id="elapsed-line"><span id="elapsed">0</span> s{{#expectedSeconds}} · usually ready in about {{expectedSeconds}} s{{/expectedSeconds}}</p>
+<p id="elapsed-line"><span id="elapsed">{{waitedSeconds}}</span> s{{#expectedSeconds}} · usually ready in about {{expectedSeconds}} s{{/expectedSeconds}}</p>
 <p><button id="retry" type="button" hidden>Try again</button></p>
 ${SHELL_BOTTOM}`
 
@@ -72,9 +72,11 @@ const ERROR_TEMPLATE = `${SHELL_TOP}
 ${SHELL_BOTTOM}`
 
 /** Polls the wake and keeps the page honest: a counter while it runs, a plain message when it fails. */
-const SCRIPT = `<script>
+const SCRIPT = `<script data-waited-ms="{{waitedMs}}" data-failed-title="{{failedTitle}}">
 (function () {
-  var started = Date.now(), done = false
+  // Counted from the visitor's request, not from the page: it was held page_after before.
+  var own = document.currentScript, waited = Number(own && own.dataset.waitedMs) || 0
+  var started = Date.now() - waited, done = false
   function $ (id) { return document.getElementById(id) }
   var timer = setInterval(function () {
     var seconds = Math.round((Date.now() - started) / 1000)
@@ -87,6 +89,7 @@ const SCRIPT = `<script>
     done = true
     clearInterval(timer)
     if ($('page')) $('page').className = 'failed'
+    if (own && own.dataset.failedTitle) document.title = own.dataset.failedTitle
     if ($('heading')) $('heading').textContent = 'This app could not be started'
     if ($('status')) $('status').textContent = 'It did not start this time. Please try again in a moment.'
     var retry = $('retry')
@@ -132,17 +135,22 @@ export class VisitorPages {
     // Parsed once now: a broken template fails at start, not at a visitor's request.
     Mustache.parse(this.waitingTemplate)
     Mustache.parse(ERROR_TEMPLATE)
+    Mustache.parse(SCRIPT)
   }
 
-  waiting (app: string, expectedSeconds: number | null): string {
+  /** `waitedMs`: how long the visitor's request was held before this page (page_after). */
+  waiting (app: string, expectedSeconds: number | null, waitedMs = 0): string {
     const title = this.branding.title ?? 'Please wait'
+    const waited = Math.max(0, Math.round(waitedMs))
     return Mustache.render(this.waitingTemplate, {
       ...this.shell(`Waking ${app}… · ${title}`),
       app,
       title,
       // '' is falsy for sections and prints nothing as a value (false would print "false").
       expectedSeconds: expectedSeconds ?? '',
-      script: SCRIPT
+      waitedSeconds: Math.floor(waited / 1000),
+      // Rendered (and escaped) into the script's attributes: the tab says what happened after a failure.
+      script: Mustache.render(SCRIPT, { waitedMs: waited, failedTitle: `${app} could not be started · ${title}` })
     })
   }
 
