@@ -17,6 +17,8 @@ export const options = {
   // Hosts are routed exactly; a trailing slash is the app's business, not ours.
   routerOptions: { ignoreTrailingSlash: false },
   return503OnClosing: true,
+  // A validation error carries the schema that failed: its description words the error.
+  ajv: { customOptions: { verbose: true } },
   rewriteUrl: absoluteForm,
   // `fastify start -o` hands these options to the app too: Paastis is the process there.
   standalone: true

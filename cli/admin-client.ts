@@ -46,6 +46,10 @@ export class AdminClient {
       throw new CliError(`PAASTIS_URL: "${options.url}" is not a URL (expected http://host:port)`)
     }
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new CliError(`PAASTIS_URL: "${options.url}" is not an http(s) URL`)
+    // The admin API is at the root of Paastis: a path would be read as part of each call's.
+    if (this.base.pathname !== '/' || this.base.search !== '' || this.base.hash !== '') {
+      throw new CliError(`PAASTIS_URL: "${options.url}" has a path (${this.base.pathname}${this.base.search}${this.base.hash}); give Paastis's address alone, e.g. ${this.base.origin}`)
+    }
     if (options.token === undefined || options.token === '') throw new CliError("PAASTIS_TOKEN is not set: give it Paastis's ROUTING_SYSTEM_API_TOKEN")
   }
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import type { appView } from '../lib/core/app-view'
 import type { Savings } from '../lib/core/savings'
 import { AdminClient, CliError } from './admin-client'
+import { argumentError, optionError } from './option-checks'
 import { printable, SHAPES } from './shapes'
 import { hours, span, table } from './table'
 
@@ -154,7 +155,10 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, output: Ou
       }
     })
   } catch (err) {
-    io.err(`paastis: ${(err as Error).message}\n\n${CLI_HELP}`)
+    const command = argv.find((arg) => !arg.startsWith('-'))
+    const usage = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command as CliCommand].usage : undefined
+    const known = usage === undefined ? [] : [...[...usage.matchAll(/--[\w-]+/g)].map((match) => match[0]), '--json']
+    io.err(`paastis${usage === undefined ? '' : ` ${String(command)}`}: ${argumentError(err as Error, known)}\n\n${CLI_HELP}`)
     return 2
   }
   const { values, positionals } = parsed
@@ -170,6 +174,11 @@ export async function runCli (argv: string[], env: NodeJS.ProcessEnv, output: Ou
   const { named, run } = COMMANDS[command as CliCommand] as Command
   if (rest.length !== (named ? 1 : 0)) {
     io.err(`paastis ${command}: ${named ? 'give one app name' : 'takes no argument'}\n\n${CLI_HELP}`)
+    return 2
+  }
+  const refused = optionError(values)
+  if (refused !== undefined) {
+    io.err(`paastis ${command}: ${refused}`)
     return 2
   }
   const json = values.json === true

@@ -15,7 +15,11 @@ export function span (seconds: number | null | undefined): string {
   return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`
 }
 
-/** Hours with at most two decimals: 20 → "20", 1.5 → "1.5". */
+/**
+ * Hours with at most two decimals: 20 → "20", 1.5 → "1.5"; a little under the smallest step is
+ * "<0.01", never "0": an app's few minutes asleep must not read as none beside a total that counts them.
+ */
 export function hours (value: number): string {
+  if (value > 0 && value < 0.005) return '<0.01'
   return String(Math.round(value * 100) / 100)
 }

@@ -62,7 +62,7 @@ function span (seconds) {
 }
 
 /** @param {number} value */
-const hours = (value) => `${Math.round(value * 100) / 100} h`
+const hours = (value) => value > 0 && value < 0.005 ? '<0.01 h' : `${Math.round(value * 100) / 100} h`
 
 /** @param {boolean} signedIn */
 function show (signedIn) {

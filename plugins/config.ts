@@ -7,6 +7,7 @@ import { ConfigError } from '../lib/config/config-error'
 import { envSchema, type Env } from '../lib/config/config-schema'
 import type { ErrorObject } from 'ajv'
 import { DURATION_PATTERN } from '../lib/common/duration'
+import { issueInWords } from '../lib/common/schema-words'
 import type { AppOptions } from '../lib/config/app-options'
 
 declare module 'fastify' {
@@ -25,14 +26,11 @@ function describeEnvErrors (err: Error & { errors?: ErrorObject[] }, flags: Reco
     const name = error.instancePath.replace(/^\//, '')
     const flag = flags[name]
     const subject = flag === undefined ? name : `${flag} (${name})`
-    if (error.keyword === 'enum') return `${subject} must be one of: ${(error.params.allowedValues as string[]).join(', ')}`
-    if (error.keyword === 'pattern' && error.params.pattern === DURATION_PATTERN) {
-      return `${subject} must be a duration: minutes (15), or 30s, 15m, 2h, 1d, 0 or never`
-    }
-    // A pattern is no sentence: the variable's description says what it expects.
-    const expected = (envSchema.properties as Record<string, { description?: string }>)[name]?.description
-    if (error.keyword === 'pattern' && expected !== undefined) return `${subject} must be ${expected}`
-    return `${subject} ${error.message ?? 'is invalid'}`
+    // A pattern is no sentence: a duration is described, any other by the variable's description.
+    const expected = error.params.pattern === DURATION_PATTERN
+      ? 'a duration: minutes (15), or 30s, 15m, 2h, 1d, 0 or never'
+      : (envSchema.properties as Record<string, { description?: string }>)[name]?.description
+    return issueInWords(subject, error, expected)
   }).join('; ')
 }
 

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { STATUS_CODES } from 'node:http'
 import type { ErrorCode } from '../lib/common/error-codes'
 import { PaastisError } from '../lib/common/errors'
+import { issueInWords } from '../lib/common/schema-words'
 import type { VisitorPages } from '../lib/pages/visitor-pages'
 
 /** The status of each code, in one place (sablier's problemdetail, supabase/storage's renderer). */
@@ -89,12 +90,14 @@ export function renderError (err: FastifyError | PaastisError, request: FastifyR
   reply.code(body.statusCode).send(body)
 }
 
-/** "querystring/state must be equal to one of the allowed values" → the values, listed. */
+const CONTEXTS: Record<string, string> = { querystring: 'the query', params: 'the path', body: 'the body', headers: 'the headers' }
+
+/** "querystring/for must match pattern …" → "for (in the query) must be a duration with its unit…". */
 function describeValidation (err: FastifyError): string {
+  const where = CONTEXTS[err.validationContext ?? ''] ?? 'the request'
   return (err.validation ?? []).map((issue) => {
-    const field = `${err.validationContext ?? 'request'}${issue.instancePath.replace(/\//g, '.')}`
-    if (issue.keyword === 'enum') return `${field} must be one of: ${(issue.params.allowedValues as string[]).join(', ')}`
-    return `${field} ${issue.message ?? 'is invalid'}`
+    const field = issue.instancePath.replace(/^\//, '').replace(/\//g, '.')
+    return issueInWords(field === '' ? where : `${field} (in ${where})`, issue)
   }).join('; ')
 }
 

@@ -5,13 +5,9 @@ import type { FastifyReply } from 'fastify'
 import type { AppAccount } from '../../lib/core/accounting'
 import type { AppRecord } from '../../lib/core/app-record'
 import { appView } from '../../lib/core/app-view'
-import { DURATION_PATTERN, parseFiniteDuration } from '../../lib/common/duration'
+import { pinMs, PIN_DURATION } from '../../lib/core/pin-duration'
 import { appNotManaged, noAppNamed, PaastisError, WakeError, wakeError } from '../../lib/common/errors'
 import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas'
-
-/** A duration with its unit: a pin of "2" is ambiguous. */
-const PIN_PATTERN = DURATION_PATTERN.replace('(ms|s|m|h|d)?', '(s|m|h|d)').replace('never|', '')
-const MAX_PIN_MS = 30 * 86_400_000
 
 // Request types are inferred from the route schemas (json-schema-to-ts): they cannot drift.
 const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
@@ -120,7 +116,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
       querystring: {
         type: 'object',
         required: ['for'],
-        properties: { for: { type: 'string', pattern: PIN_PATTERN, description: 'How long: 30m, 2h, 1d (at most 30 days)' } },
+        properties: { for: PIN_DURATION },
         additionalProperties: false
       },
       response: {
@@ -133,8 +129,7 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
   }, async (request, reply) => {
     const app = find(request.params.name)
     if (app.ignored) throw appNotManaged(app.name)
-    const forMs = parseFiniteDuration(request.query.for, 'm')
-    if (forMs <= 0 || forMs > MAX_PIN_MS) throw new PaastisError('BAD_REQUEST', `for: a pin lasts more than 0 and at most 30 days, not "${request.query.for}"`)
+    const forMs = pinMs(request.query.for)
     await lifecycle.pin(app.name, clock.now() + forMs, 'admin')
     if (app.state === 'running') return view(app, await accountsNow())
     return await startInBackground(app, 'pin', reply)

@@ -12,7 +12,7 @@ const events: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
           app: { type: 'string' },
           type: eventSchema.properties.type,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          before: { type: 'string', pattern: '^[0-9]{1,20}(-[0-9]{1,20})?$', description: 'The id of the last event of the previous page' }
+          before: { type: 'string', pattern: '^[0-9]{1,20}(-[0-9]{1,20})?$', description: 'the id of the last event of the previous page, as an earlier answer gave it' }
         },
         additionalProperties: false
       },

@@ -61,3 +61,19 @@ t.test('PostgreSQL: a cursor is always the database\'s, never answered from this
   const first = await server.inject({ url: '/events', headers })
   t.equal(first.statusCode, 200, 'the first page still is, from memory')
 })
+
+t.test('a request the schema refuses is told in words: the values allowed, what a pattern stands for, what is missing (never a regex)', async (t) => {
+  const server = await build(t, { yaml: appsYaml([{ name: 'demo', port: await freePort() }]), env: { ROUTING_SYSTEM_API_TOKEN: TOKEN } })
+  const cases: Array<[string, string, string]> = [
+    ['GET', '/apps?state=sleeping', 'state (in the query) must be one of: running, stopped, starting, stopping, failed, unknown'],
+    ['POST', '/apps/demo/pin?for=2', 'for (in the query) must be a duration with its unit, as 30m, 2h or 1d (at most 30 days)'],
+    ['POST', '/apps/demo/pin', 'the query needs "for"'],
+    ['GET', '/events?limit=0', 'limit (in the query) must be >= 1'],
+    ['GET', '/events?before=x', 'before (in the query) must be the id of the last event of the previous page, as an earlier answer gave it']
+  ]
+  for (const [method, url, message] of cases) {
+    const response = await server.inject({ method: method as 'GET' | 'POST', url, headers })
+    t.equal(response.statusCode, 400, url)
+    t.same(response.json(), { statusCode: 400, code: 'BAD_REQUEST', error: 'Bad Request', message }, url)
+  }
+})
