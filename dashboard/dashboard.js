@@ -1,19 +1,33 @@
 // @ts-check
 // The Paastis dashboard: signs in with the admin token (a session cookie from then on), then
-// reads the admin API every few seconds. Everything shown is set with textContent: an app name
-// or an event message is never HTML.
+// reads the admin API whenever an event says something changed (server-sent events), and every
+// few seconds besides. Everything shown is set with textContent: an app name or an event message
+// is never HTML.
 'use strict'
 
-/** @typedef {{ name: string, provider: string, state: string, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null, schedule?: { summary: string },
+/** @typedef {{ name: string, provider: string, state: string, url?: string | null, timeLeftMs?: number | null, lastActivityAt: string, ignored: boolean, pinnedUntil?: string | null, schedule?: { summary: string },
  *   lastError?: string | null, accounting?: { asleepSeconds: number, runningSeconds: number, wakes: number, medianWakeMs: number | null } }} App */
 /** @typedef {{ id: string, at: string, app: string, type: string, cause?: string, message?: string }} PaastisEvent */
 /** @typedef {{ hoursAsleep: number, saved: number | null, currency: string, dryRun?: boolean, hoursWouldSleep?: number, wouldHaveSaved?: number | null, days: Array<{ date: string, hoursAsleep: number, saved: number | null }> }} Savings */
 
+/** Between two reads of the lists: often while no event stream is open, rarely while one is. */
 const REFRESH_MS = 5000
+const REFRESH_LIVE_MS = 30_000
+const EVENTS_PAGE = 30
 /** @type {string | undefined} */
 let csrfToken
 /** @type {number | undefined} */
 let timer
+/** @type {number | undefined} */
+let soon
+/** @type {EventSource | undefined} */
+let stream
+let live = false
+/** The events page shown: undefined for the newest, else the cursor of the page (`before`). */
+/** @type {string | undefined} */
+let eventsBefore
+/** @type {string | undefined} */
+let eventsNext
 
 /** @param {string} id */
 function $ (id) {
@@ -40,15 +54,33 @@ class ApiError extends Error {
 
 /** @param {string} method @param {string} path @param {unknown} [body] */
 async function api (method, path, body) {
+  return (await call(method, path, body)).body
+}
+
+/** @param {string} method @param {string} path @param {unknown} [body] */
+async function call (method, path, body) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' }
   if (csrfToken !== undefined && method !== 'GET') headers['x-csrf-token'] = csrfToken
   if (body !== undefined) headers['content-type'] = 'application/json'
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' })
-  if (response.status === 204) return undefined
+  if (response.status === 204) return { body: undefined, next: undefined }
   const data = await response.json().catch(() => ({}))
   if (!response.ok) throw new ApiError(response.status, typeof data.message === 'string' ? data.message : `HTTP ${response.status}`)
-  return data
+  return { body: data, next: nextCursor(response.headers.get('link')) }
+}
+
+/** `</events?…&before=ID>; rel="next"` → ID: the cursor of the next (older) page. */
+/** @param {string | null} link */
+function nextCursor (link) {
+  const target = link === null ? undefined : /^<([^>]*)>;\s*rel="next"/.exec(link)?.[1]
+  return target === undefined ? undefined : new URL(target, location.href).searchParams.get('before') ?? undefined
+}
+
+/** ISO instants inside an event's words ("kept awake until 2026-12-06T11:15:08.939Z"), in the viewer's zone. */
+/** @param {string} text */
+function localDates (text) {
+  return text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z/g, (iso) => new Date(iso).toLocaleString())
 }
 
 /** @param {number} seconds */
@@ -71,6 +103,9 @@ function show (signedIn) {
   $('sign-out').hidden = !signedIn
   if (!signedIn) {
     clearTimeout(timer)
+    stream?.close()
+    stream = undefined
+    live = false
     csrfToken = undefined
     $('live').textContent = ''
     $('token').focus()
@@ -84,7 +119,7 @@ function actionsOf (app) {
   const actions = []
   if (app.state !== 'running' && app.state !== 'starting') actions.push(['start', 'Start'])
   if (app.state !== 'stopped' && app.state !== 'stopping') actions.push(['stop', 'Stop'])
-  actions.push(app.pinnedUntil ? ['unpin', 'Unpin'] : ['pin', 'Pin 2 h'])
+  actions.push(app.pinnedUntil ? ['unpin', 'Unpin'] : ['pin', 'Pin'])
   return actions
 }
 
@@ -100,11 +135,23 @@ function renderApps (apps, now) {
     const cell = (label, content) => {
       const td = el('td')
       td.dataset.label = label
-      td.append(content)
+      // One element per cell: at phone width the label and the value are its two columns.
+      const value = el('span', undefined, 'value')
+      value.append(content)
+      td.append(value)
       row.append(td)
-      return td
+      return value
     }
-    cell('App', el('strong', app.name))
+    const name = el('strong', app.name)
+    if (app.url) {
+      const link = /** @type {HTMLAnchorElement} */ (el('a'))
+      link.href = app.url
+      link.target = '_blank'
+      link.rel = 'noopener noreferrer'
+      link.title = `Open ${app.name}`
+      link.append(name)
+      cell('App', link)
+    } else cell('App', name)
     cell('Provider', app.provider)
     const state = cell('State', el('span', app.ignored ? `${app.state} (ignored)` : app.state, `state state-${app.state}`))
     if (app.lastError) state.title = app.lastError
@@ -115,7 +162,8 @@ function renderApps (apps, now) {
     cell('Hours saved', app.accounting === undefined ? '–' : hours(app.accounting.asleepSeconds / 3600))
     cell('Wake time', app.accounting?.medianWakeMs == null ? '–' : `${(app.accounting.medianWakeMs / 1000).toFixed(1)} s`)
     const actions = cell('Actions', '')
-    actions.className = 'actions'
+    const actionsCell = /** @type {HTMLElement} */ (actions.parentElement)
+    actionsCell.className = 'actions'
     for (const [action, label] of actionsOf(app)) {
       const button = /** @type {HTMLButtonElement} */ (el('button', label, action === 'start' ? undefined : 'secondary'))
       button.type = 'button'
@@ -131,6 +179,16 @@ function renderApps (apps, now) {
     again?.focus()
   }
   $('asleep-now').textContent = `${apps.filter((app) => app.state === 'stopped').length} / ${apps.length}`
+  // The timeline's app filter lists the apps there are, keeping the one chosen.
+  const filter = /** @type {HTMLSelectElement} */ ($('event-app'))
+  const names = apps.map((app) => app.name)
+  if (filter.dataset.names === names.join('\n')) return // an open list is left alone
+  filter.dataset.names = names.join('\n')
+  const chosen = filter.value
+  const all = /** @type {HTMLOptionElement} */ (el('option', 'All apps'))
+  all.value = ''
+  filter.replaceChildren(all, ...names.map((name) => el('option', name)))
+  filter.value = names.includes(chosen) ? chosen : ''
 }
 
 /** @param {PaastisEvent[]} events */
@@ -141,9 +199,22 @@ function renderEvents (events) {
     time.setAttribute('datetime', event.at)
     const what = el('span')
     what.append(el('span', event.type, 'type'), ` ${event.app}`)
-    item.append(time, what, el('span', [event.cause, event.message].filter(Boolean).join(' · '), 'message'))
+    item.append(time, what, el('span', localDates([event.cause, event.message].filter(Boolean).join(' · ')), 'message'))
     return item
   }))
+  $('events-older').hidden = eventsNext === undefined
+  $('events-newest').hidden = eventsBefore === undefined
+}
+
+/** The timeline's query: its filters, and the page shown. */
+function eventsPath () {
+  const query = new URLSearchParams({ limit: String(EVENTS_PAGE) })
+  const app = /** @type {HTMLSelectElement} */ ($('event-app')).value
+  const type = /** @type {HTMLSelectElement} */ ($('event-type')).value
+  if (app !== '') query.set('app', app)
+  if (type !== '') query.set('type', type)
+  if (eventsBefore !== undefined) query.set('before', eventsBefore)
+  return `/events?${query.toString()}`
 }
 
 const SVG = 'http://www.w3.org/2000/svg'
@@ -196,16 +267,33 @@ function renderSavings (savings) {
 async function refresh () {
   clearTimeout(timer)
   try {
-    const [apps, events, savings] = await Promise.all([api('GET', '/apps'), api('GET', '/events?limit=30'), api('GET', '/savings')])
+    const [apps, events, savings] = await Promise.all([api('GET', '/apps'), call('GET', eventsPath()), api('GET', '/savings')])
     renderApps(apps, Date.now())
-    renderEvents(events)
+    eventsNext = events.next
+    renderEvents(events.body)
     renderSavings(savings)
-    $('live').textContent = `Updated ${new Date().toLocaleTimeString()}`
+    $('live').textContent = `${live ? 'Live' : 'Updated'} · ${new Date().toLocaleTimeString()}`
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return show(false)
     $('live').textContent = `Not updated: ${/** @type {Error} */ (err).message}`
   }
-  timer = window.setTimeout(() => { void refresh() }, REFRESH_MS)
+  timer = window.setTimeout(() => { void refresh() }, live ? REFRESH_LIVE_MS : REFRESH_MS)
+}
+
+/** Several events at once (a start is three) make one read. */
+function refreshSoon () {
+  clearTimeout(soon)
+  soon = window.setTimeout(() => { void refresh() }, 100)
+}
+
+/** Every event of this replica as it happens: the lists are read again at once. */
+function listen () {
+  stream?.close()
+  stream = new EventSource('/events/stream')
+  stream.addEventListener('paastis', refreshSoon)
+  stream.addEventListener('open', () => { live = true; refreshSoon() })
+  // The browser opens it again by itself (retry: 2 s); meanwhile the lists are read every 5 s.
+  stream.addEventListener('error', () => { live = false })
 }
 
 /** @type {Record<string, string>} */
@@ -218,11 +306,13 @@ async function act (action, name, button) {
   status.textContent = `${ACTING[action] ?? action} ${name}…`
   try {
     const path = `/apps/${encodeURIComponent(name)}`
+    const pinFor = /** @type {HTMLSelectElement} */ ($('pin-for'))
     const result = action === 'pin'
-      ? await api('POST', `${path}/pin?for=2h`)
+      ? await api('POST', `${path}/pin?for=${encodeURIComponent(pinFor.value)}`)
       : action === 'unpin' ? await api('DELETE', `${path}/pin`) : await api('POST', `${path}/${action}`)
     const state = action === 'stop' ? result.app.state : result.state
-    status.textContent = action === 'pin' ? `${name}: ${state}, pinned for 2 h` : action === 'unpin' ? `${name}: unpinned` : `${name}: ${state}`
+    const chosen = pinFor.selectedOptions[0]?.textContent ?? pinFor.value
+    status.textContent = action === 'pin' ? `${name}: ${state}, pinned for ${chosen}` : action === 'unpin' ? `${name}: unpinned` : `${name}: ${state}`
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return show(false)
     status.textContent = `${name}: ${/** @type {Error} */ (err).message}`
@@ -240,6 +330,7 @@ async function signIn (/** @type {SubmitEvent} */ event) {
     csrfToken = session.csrfToken
     input.value = ''
     show(true)
+    listen()
     await refresh()
     $('apps-title').focus()
   } catch (err) {
@@ -257,8 +348,16 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('sign-in-form').addEventListener('submit', (event) => { void signIn(/** @type {SubmitEvent} */ (event)) })
   $('sign-out').addEventListener('click', () => { void signOut() })
   document.addEventListener('visibilitychange', () => { if (!document.hidden && csrfToken !== undefined) void refresh() })
+  const timeline = () => { eventsBefore = undefined; void refresh() }
+  $('event-app').addEventListener('change', timeline)
+  $('event-type').addEventListener('change', timeline)
+  $('events-newest').addEventListener('click', timeline)
+  $('events-older').addEventListener('click', () => { eventsBefore = eventsNext; void refresh() })
   const session = await api('GET', '/session').catch(() => ({ signedIn: false }))
   csrfToken = session.csrfToken
   show(session.signedIn === true)
-  if (session.signedIn === true) await refresh()
+  if (session.signedIn === true) {
+    listen()
+    await refresh()
+  }
 })

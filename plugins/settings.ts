@@ -46,6 +46,8 @@ export interface Settings {
   maxConnections: number
   /** Whether a peer (by socket address) is a proxy whose forwarding headers are kept. */
   trustPeer: TrustPeer
+  /** APPS_URL: where people open the apps ({app} is each one's name), for the dashboard's links. */
+  appsUrl: string | undefined
   /** COST_CURRENCY: the ISO 4217 code of every cost_per_hour and money figure. */
   currency: string
   /** The admin API exists only with a token. */
@@ -130,6 +132,7 @@ export default fp(async function settings (fastify: FastifyInstance, opts: AppOp
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE_PERIOD'),
     maxConnections: env.MAX_CONNECTIONS ?? defaultMaxConnections(),
     trustPeer: trustProxy(env.TRUST_PROXY),
+    appsUrl: env.APPS_URL,
     currency: currency(env.COST_CURRENCY),
     adminToken: env.ROUTING_SYSTEM_API_ENABLED ? env.ROUTING_SYSTEM_API_TOKEN : undefined,
     file

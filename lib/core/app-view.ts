@@ -27,7 +27,8 @@ export function scheduleView (schedule: Schedule | undefined, keptUntil: number 
   }
 }
 
-export function appView (app: AppRecord, schedule: Schedule | undefined, account: AppAccount | undefined, now: number) {
+/** `url`: where people open it (app-url.ts), null when Paastis cannot know. */
+export function appView (app: AppRecord, schedule: Schedule | undefined, account: AppAccount | undefined, now: number, url: string | null = null) {
   const keptUntil = keptAwakeUntil(schedule, now)
   const deadline = idleDeadline(app, keptUntil)
   return {
@@ -44,6 +45,7 @@ export function appView (app: AppRecord, schedule: Schedule | undefined, account
           lastStopAt: account.lastStopAt
         },
     ...app,
+    url,
     lastActivityAt: new Date(app.lastActivityAt).toISOString(),
     nextWakeAt: app.nextWakeAt === undefined ? undefined : new Date(app.nextWakeAt).toISOString(),
     pinnedUntil: app.pinnedUntil == null || app.pinnedUntil <= now ? null : new Date(app.pinnedUntil).toISOString(),

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-js
 import type { FastifyReply } from 'fastify'
 import type { AppAccount } from '../../lib/core/accounting'
 import type { AppRecord } from '../../lib/core/app-record'
+import { appUrl } from '../../lib/core/app-url'
 import { appView } from '../../lib/core/app-view'
 import { pinMs, PIN_DURATION } from '../../lib/core/pin-duration'
 import { appNotManaged, noAppNamed, PaastisError, WakeError, wakeError } from '../../lib/common/errors'
@@ -11,10 +12,10 @@ import { appNameParams, appSchema, errorResponses, errorSchema } from './schemas
 
 // Request types are inferred from the route schemas (json-schema-to-ts): they cannot drift.
 const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
-  const { registry, lifecycle, clock, accounting, rules } = fastify
+  const { registry, lifecycle, clock, accounting, rules, settings } = fastify
 
-  const view = (app: AppRecord, accounts: Map<string, AppAccount>) =>
-    appView(app, rules.policyFor(app.name).schedule, accounts.get(app.name), clock.now())
+  const view = (app: AppRecord, accounts: Map<string, AppAccount>, hosts = rules.exactHosts()) =>
+    appView(app, rules.policyFor(app.name).schedule, accounts.get(app.name), clock.now(), appUrl(app.name, settings.appsUrl, hosts))
 
   const accountsNow = async (): Promise<Map<string, AppAccount>> => await accounting.all()
 
@@ -44,10 +45,11 @@ const apps: FastifyPluginAsyncJsonSchemaToTs = async (fastify) => {
   }, async (request) => {
     const { state, provider } = request.query
     const accounts = await accountsNow()
+    const hosts = rules.exactHosts()
     return registry.list()
       .filter((app) => (state === undefined || app.state === state) && (provider === undefined || app.provider === provider))
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((app) => view(app, accounts))
+      .map((app) => view(app, accounts, hosts))
   })
 
   fastify.get('/apps/:name', {

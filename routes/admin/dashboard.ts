@@ -1,4 +1,4 @@
-// The dashboard on ADMIN_HOST at `/`: three static files (dashboard/) under a strict
+// The dashboard on ADMIN_HOST at `/`: its static files (dashboard/) under a strict
 // Content-Security-Policy, and the session routes of its sign-in. The data comes from the admin
 // API itself, with the session cookie.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
@@ -17,7 +17,8 @@ export const DASHBOARD_CSP = [
 const FILES = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
-  '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' }
+  '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' }
 } as const
 
 const sessionSchema = {

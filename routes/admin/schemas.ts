@@ -25,6 +25,7 @@ export const appSchema = {
     state: { type: 'string', enum: [...APP_STATES] },
     upstream: { type: 'string', nullable: true },
     hosts: { type: 'array', items: { type: 'string' } },
+    url: { type: 'string', nullable: true, description: 'Where people open the app: its first host in paastis.yml, else APPS_URL with its name; null when neither says' },
     lastActivityAt: { type: 'string', format: 'date-time' },
     maxIdleTime: { type: 'string', description: '15m, 2h, never…' },
     maxIdleTimeMs: { type: 'integer', nullable: true },

@@ -43,7 +43,7 @@ t.test('auth: bearer or the seed header; missing or wrong token 401; no token co
   t.equal((await server.inject({ url: '/apps', headers: { host: 'localhost', paastisproxysystemapitoken: TOKEN } })).statusCode, 200)
   const seed = await server.inject({ url: '/apps', headers: { host: 'anything.example.com', paastisproxytarget: 'system', paastisproxysystemapitoken: TOKEN } })
   t.equal(seed.statusCode, 200, 'the seed header reaches the admin API from any host')
-  for (const [method, url] of [['GET', '/apps/alpha'], ['POST', '/apps/alpha/start'], ['POST', '/apps/alpha/stop'], ['DELETE', '/apps'], ['GET', '/events'], ['GET', '/metrics']] as const) {
+  for (const [method, url] of [['GET', '/apps/alpha'], ['POST', '/apps/alpha/start'], ['POST', '/apps/alpha/stop'], ['DELETE', '/apps'], ['GET', '/events'], ['GET', '/events/stream'], ['GET', '/metrics']] as const) {
     t.equal((await server.inject({ method, url, headers: { host: 'localhost' } })).statusCode, 401, `${method} ${url} needs the token`)
   }
 
@@ -58,7 +58,7 @@ t.test('auth: bearer or the seed header; missing or wrong token 401; no token co
 
 t.test('admin paths on a proxied vhost are the app\'s own, and the token never reaches it', async (t) => {
   const server = await withApps(t)
-  for (const url of ['/apps', '/docs', '/metrics', '/events', '/healthz']) {
+  for (const url of ['/apps', '/docs', '/metrics', '/events', '/events/stream', '/healthz']) {
     const response = await server.inject({ url, headers: { host: 'alpha.example.com', authorization: `Bearer ${TOKEN}`, paastisproxysystemapitoken: TOKEN } })
     t.equal(response.statusCode, 200, url)
     t.equal(response.json().url, url, `${url} reached the app`)
@@ -119,7 +119,7 @@ t.test('the OpenAPI document validates and lists every admin route, not the catc
   t.equal(response.statusCode, 200, 'browsable without the token')
   const document = response.json()
   await t.resolves(SwaggerParser.validate(structuredClone(document)), 'valid OpenAPI')
-  t.same(Object.keys(document.paths).sort(), ['/apps', '/apps/{name}', '/apps/{name}/pin', '/apps/{name}/start', '/apps/{name}/stop', '/config/reload', '/events', '/healthz', '/metrics', '/readyz', '/savings', '/sessions'], "the dashboard's files and sign-in are not API")
+  t.same(Object.keys(document.paths).sort(), ['/apps', '/apps/{name}', '/apps/{name}/pin', '/apps/{name}/start', '/apps/{name}/stop', '/config/reload', '/events', '/events/stream', '/healthz', '/metrics', '/readyz', '/savings', '/sessions'], "the dashboard's files and sign-in are not API")
   const ui = await server.inject({ url: '/docs/', headers: { host: 'localhost' } })
   t.equal(ui.statusCode, 200)
   t.match(ui.body, /swagger/i, 'Swagger UI')
