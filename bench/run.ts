@@ -7,6 +7,8 @@
 // 1,000 requests on a sleeping app. Scale: 10,000 apps. With Redis: the warm path again.
 // Writes BENCHMARKS.md. `--quick` runs everything briefly (a smoke test of the bench itself).
 import { spawn, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -92,16 +94,27 @@ async function warm (upstream: Child, configFile: string): Promise<{ rows: WarmR
   return { rows, ratios }
 }
 
-/** Each pool setting of Paastis against the reply-from proxy, back to back. */
+/** An OTLP/HTTP receiver that takes every export and keeps nothing: what traces cost Paastis, not the receiver. */
+async function traceSink (): Promise<http.Server> {
+  const sink = http.createServer((req, res) => {
+    req.resume().on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }).end('{}') })
+  })
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+  return sink
+}
+
+/** Each pool setting of Paastis, and traces on, against the reply-from proxy, back to back. */
 async function knobs (upstream: Child, configFile: string): Promise<Array<{ knob: string, ratio: number }>> {
   // Ratio of CPU per request: Paastis ÷ reply-from (lower is better).
   const bare = await start(path.join(DIST, 'bench', 'reply-from-proxy.js'), { UPSTREAM: `http://127.0.0.1:${upstream.port}` })
+  const sink = await traceSink()
   const variants: Array<[string, Record<string, string>]> = [
     ['defaults (connections 128, pipelining 1, keep-alive 60s)', {}],
     ['connections 50 (= client connections)', { PROXY_CONNECTIONS: '50' }],
     ['connections 256', { PROXY_CONNECTIONS: '256' }],
     ['pipelining 4', { PROXY_PIPELINING: '4' }],
-    ['keep-alive 4s (undici default)', { PROXY_KEEP_ALIVE_TIMEOUT: '4s' }]
+    ['keep-alive 4s (undici default)', { PROXY_KEEP_ALIVE_TIMEOUT: '4s' }],
+    ['traces on (a span per request, OTLP/HTTP to a local receiver)', { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` }]
   ]
   const out: Array<{ knob: string, ratio: number }> = []
   for (const [knob, env] of variants) {
@@ -113,6 +126,7 @@ async function knobs (upstream: Child, configFile: string): Promise<Array<{ knob
     await stop(proxy)
   }
   await stop(bare)
+  sink.close()
   return out
 }
 
@@ -204,7 +218,7 @@ async function run (): Promise<void> {
     `Targets (CPU per request, lower is better): Paastis ÷ Fastify catch-all + reply-from **${fmt(warmResult.ratios['Fastify catch-all + @fastify/reply-from'], 3)}** (≤ 1.0), ` +
       `Paastis ÷ the Node ceiling **${fmt(warmResult.ratios['node:http + undici Pool, no framework (the Node ceiling)'], 3)}** (stretch: ≤ 1.0).`,
     '',
-    '### Upstream pool knobs (Paastis CPU per request ÷ Fastify + reply-from\'s, measured back to back, ' + `${KNOB_SECONDS} s each; lower is better)`,
+    '### Upstream pool knobs and traces (Paastis CPU per request ÷ Fastify + reply-from\'s, measured back to back, ' + `${KNOB_SECONDS} s each; lower is better)`,
     '',
     '| setting | ratio |',
     '|---|---:|',
@@ -213,7 +227,9 @@ async function run (): Promise<void> {
     'Each knob is one short sample against its own reference: differences under ~10% are noise here. The defaults',
     "keep idle connections to the apps for 60 s (undici's 4 s default closes and reopens them under steady load) and",
     'keep pipelining at 1: pipelining to arbitrary apps risks head-of-line blocking behind a slow response and is unsafe',
-    'for non-idempotent requests, for a gain that stays within the noise.',
+    'for non-idempotent requests, for a gain that stays within the noise. Traces are off by default, and off they add',
+    'no hook and no header: the defaults row is their cost when off (one `undefined` read per request); the traces row',
+    'is what a span per request, exported in batches, costs when an OTLP endpoint is set.',
     '',
     '## Cold path',
     '',

@@ -70,7 +70,7 @@ function singleHost (rawHeaders: string[]): boolean {
 }
 
 export function ensureAwake (fastify: FastifyInstance) {
-  const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler, visitorPages, settings, accounting } = fastify
+  const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler, visitorPages, settings, accounting, tracing } = fastify
   const exchanges = new Exchanges(registry, clock, (app, waited) => { metrics.requests.count(app.name, waited) })
   const expected = new ExpectedWakes(accounting.all)
   async function wake (route: AppRoute): Promise<void> {
@@ -155,6 +155,7 @@ export function ensureAwake (fastify: FastifyInstance) {
         return
       }
       wakeMs = Math.round(performance.now() - waitedFrom)
+      tracing?.waited(request, app.name)
     }
     request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: exchanges.open(reply.raw, app, passive, wakeMs !== undefined) }
   }

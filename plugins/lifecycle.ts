@@ -26,7 +26,8 @@ export default fp(async function lifecycle (fastify: FastifyInstance) {
     remoteInflight: fastify.registrySync === undefined ? undefined : async (name) => await fastify.registrySync?.remoteInflight(name) ?? 0,
     dryRun: fastify.settings.dryRun,
     drainTimeoutMs: fastify.settings.stopDrainTimeoutMs,
+    tracing: fastify.tracing,
     wakeOptionsFor: (app) => fastify.rules.policyFor(app.name).wake,
     keptAwakeUntil: (app, now) => keptAwakeUntil(fastify.rules.policyFor(app.name).schedule, now)
   }))
-}, { name: 'lifecycle', dependencies: ['config', 'registry', 'locks', 'provider', 'shell-hooks', 'events', 'clock', 'settings', 'rules', 'forwarder'] })
+}, { name: 'lifecycle', dependencies: ['config', 'registry', 'locks', 'provider', 'shell-hooks', 'events', 'clock', 'settings', 'rules', 'forwarder', 'tracing'] })

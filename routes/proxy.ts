@@ -40,7 +40,7 @@ function errorFor (app: string, err: ForwardError): PaastisError | undefined {
 }
 
 export default async function proxy (fastify: FastifyInstance): Promise<void> {
-  const { forwarder, websocketRelay, settings, metrics, connections, lifecycle } = fastify
+  const { forwarder, websocketRelay, settings, metrics, connections, lifecycle, tracing } = fastify
   const log = fastify.log.child({ component: 'proxy' })
   // While Paastis shuts down, answers close their connection, so that the drain can end.
   let closing = false
@@ -63,6 +63,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     }
     const { origin, basePath } = forwarder.parse(target.upstream)
     const headers = upstreamRequestHeaders(request.headers, clientView(request, settings.trustPeer))
+    if (tracing !== undefined) tracing.inject(request, headers)
     const upgrade = connections.upgradeOf(request.raw)
     if (upgrade?.websocket === true) {
       for (const name of WEBSOCKET_HANDSHAKE) delete headers[name]

@@ -93,6 +93,10 @@ export const envSchema = {
     // The currency of every cost_per_hour, shown with every money figure (/savings, the dashboard, the CLI, /metrics).
     // Where people open the apps, for the dashboard's links: {app} is replaced by each app's name.
     APPS_URL: { type: 'string', pattern: '^https?://[^\\s]*\\{app\\}', description: 'an http(s) URL with {app} where the app\'s name goes, as https://{app}.apps.example.com' },
+    // Traces, off unless an endpoint is set (the OpenTelemetry spec's names): OTLP/HTTP, JSON.
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url,
+    OTEL_SERVICE_NAME: { type: 'string', minLength: 1, default: 'paastis' },
     COST_CURRENCY: { type: 'string', pattern: '^[A-Z]{3}$', default: 'EUR', description: 'a three-letter ISO 4217 currency code, as EUR or USD' },
     PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
     PAASTIS_STATE_DIR: { ...text, default: '' },

@@ -9,6 +9,7 @@ import type { Locks } from '../locks'
 import type { Provider } from '../provider'
 import type { Registry } from '../registry'
 import type { ShellHooks } from '../shell-hooks'
+import type { WakeTracing } from '../wake-tracing'
 
 export interface WakeResult {
   /** 0 when the app was already running. */
@@ -56,4 +57,6 @@ export interface LifecycleOptions {
   dryRun?: boolean
   /** STOP_DRAIN_TIMEOUT: how long a stop waits for the exchanges open on the app; then they are cut. */
   drainTimeoutMs?: number
+  /** Traces of the wakes (OpenTelemetry when on); none by default. */
+  tracing?: WakeTracing
 }

@@ -13,6 +13,7 @@ import { ALREADY_RUNNING, type LifecycleOptions, type WakeResult } from './optio
 import { beforeDeadline, waitReady, type Deadline } from './readiness'
 import { transition } from './transition'
 import { backoffLeft, backoffMs, DEFAULT_BACKOFF } from './wake-backoff'
+import { NO_TRACING } from '../wake-tracing'
 
 export class Waking {
   /** Requests waiting for each app's wake: bounded, so that a burst cannot exhaust memory. */
@@ -87,20 +88,28 @@ export class Waking {
     delete record.lastError
     await transition(registry, events, record, 'starting', { type: 'starting', cause })
     log.info({ app: name, provider: record.provider, cause }, 'waking app')
+    const trace = (this.options.tracing ?? NO_TRACING).begin(record, cause)
     await hooks.run('before-start', record)
     for (const linked of record.linkedApps) this.wakeLinked(linked, name)
 
     let providerMs = 0
     let readyMs = 0
+    let phaseEnd = trace.phase('provider')
     try {
       const providerFrom = performance.now()
       await beforeDeadline(provider.start(record), deadline, 'the provider did not start the app in time')
+      phaseEnd()
+      phaseEnd = trace.phase('readiness')
       const readyFrom = performance.now()
       providerMs = readyFrom - providerFrom
       await waitReady(record, wakeOptions, deadline, provider, this.options.probeDispatcher)
+      phaseEnd()
       readyMs = performance.now() - readyFrom
     } catch (err) {
-      throw await this.failed(record, cause, err as Error)
+      phaseEnd(err as Error)
+      const failure = await this.failed(record, cause, err as Error)
+      trace.end(failure)
+      throw failure
     }
     delete record.failedWakes
     delete record.nextWakeAt
@@ -109,7 +118,13 @@ export class Waking {
     const totalMs = Math.round(performance.now() - begin)
     record.lastActivityAt = this.options.clock.now()
     const result = { totalMs, providerMs: Math.round(providerMs), readyMs: Math.round(readyMs) }
-    await transition(registry, events, record, 'running', { type: 'started', cause, durationMs: totalMs, timings: result })
+    try {
+      await transition(registry, events, record, 'running', { type: 'started', cause, durationMs: totalMs, timings: result })
+    } catch (err) {
+      trace.end(err as Error)
+      throw err
+    }
+    trace.end()
     log.info({ app: name, provider: record.provider, cause, ...result }, 'app woke up')
     void hooks.run('after-start', record)
     return result
