@@ -137,3 +137,30 @@ t.test('no file of lib/ is longer than 300 lines: a longer one holds more than o
     t.ok(lines <= 300, `${path.relative(ROOT, file)}: ${lines} lines`)
   }
 })
+
+t.test('no two files of lib/ import each other, however far round (type imports included)', async (t) => {
+  const graph = new Map<string, string[]>()
+  for (const file of sources('lib')) {
+    const from = path.relative(ROOT, file)
+    const to = importsOf(file).filter((s) => s.startsWith('.')).map((specifier) => {
+      const landed = target(file, specifier)
+      const asFile = `${landed}.ts`
+      return sources('lib').some((source) => path.relative(ROOT, source) === asFile) ? asFile : path.join(landed, 'index.ts')
+    })
+    graph.set(from, to)
+  }
+  const done = new Set<string>()
+  const circles: string[] = []
+  const visit = (file: string, trail: string[]): void => {
+    if (trail.includes(file)) {
+      circles.push([...trail.slice(trail.indexOf(file)), file].join(' → '))
+      return
+    }
+    if (done.has(file)) return
+    for (const next of graph.get(file) ?? []) visit(next, [...trail, file])
+    done.add(file)
+  }
+  for (const file of graph.keys()) visit(file, [])
+  t.ok(graph.size > 50, 'the check saw lib/')
+  t.same(circles, [], 'no circle')
+})

@@ -3,7 +3,7 @@
 import type { FromSchema } from 'json-schema-to-ts'
 import { DURATION_PATTERN } from '../common/duration'
 import { LOG_LEVELS } from '../common/logger'
-import { PROVIDER_TYPES } from './provider-entry'
+import { PROVIDER_TYPES } from './provider-types'
 
 const duration = { type: 'string', pattern: DURATION_PATTERN } as const
 const seconds = { type: 'integer', minimum: 0 } as const

@@ -3,9 +3,7 @@
 // from the environment only, through `${VAR}` (a literal token in a file ends up in a repository).
 import type { EnvName } from './config-schema'
 import { asText, mapping, text, type At, type Fail, type Json } from './file-schema'
-
-export const PROVIDER_TYPES = ['command', 'scalingo', 'clever-cloud', 'heroku', 'docker'] as const
-export type ProviderType = typeof PROVIDER_TYPES[number]
+import { PROVIDER_TYPES, type ProviderType } from './provider-types'
 
 interface KeySpec { env: EnvName, secret?: boolean, integer?: boolean }
 
