@@ -106,7 +106,7 @@ t.test('DRY_RUN: a scripted day on Scalingo makes no stop call, records would_st
   t.equal(await cliEvents.exit, 0)
   t.match(cliEvents.output(), /alpha\s+would_stop\s+idle\s+alpha would be stopped \(idle\)/)
   const browser = await launchChromium(t)
-  const page = await (await browser.newContext()).newPage()
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage()
   await page.goto(`http://localhost:${port}/`)
   await page.waitForSelector('#sign-in:not([hidden])')
   await page.fill('#token', TOKEN)
@@ -114,7 +114,7 @@ t.test('DRY_RUN: a scripted day on Scalingo makes no stop call, records would_st
   await page.waitForSelector('#apps tbody tr[data-app="alpha"]')
   t.equal(await page.textContent('#hours-saved-label'), 'Hours it would have saved (dry run), last 30 days')
   t.equal(await page.textContent('#hours-saved'), '20 h')
-  t.equal(await page.textContent('#money-saved'), '10.00')
+  t.equal(await page.textContent('#money-saved'), '€10.00', 'what it would have saved, in COST_CURRENCY')
   t.ok(await page.waitForSelector('#events :text("would_stop")'), 'the would_stop event in the timeline')
 })
 

@@ -389,7 +389,7 @@ t.test('errors that say what to do', async (t) => {
 
   const filter = await server.inject({ url: '/apps?state=sleeping', headers: admin })
   t.equal(filter.statusCode, 400)
-  t.match(filter.json().message, /querystring\.state must be one of: running, stopped, starting, stopping, failed, unknown/)
+  t.match(filter.json().message, /^state \(in the query\) must be one of: running, stopped, starting, stopping, failed, unknown$/)
 
   const typo = await server.inject({ url: '/', headers: { host: 'typo.example.com' } })
   t.equal(typo.statusCode, 503)

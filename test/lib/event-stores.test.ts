@@ -8,6 +8,10 @@ import { PostgresEvents } from '../../lib/stores/postgres-events'
 import { RedisEvents } from '../../lib/stores/redis-events'
 import { startPostgres } from '../postgres'
 import { startRedis } from '../redis'
+import { reportOpenHandles } from '../open-handles'
+
+// Once (a full run beside two CPU burners) every case passed and the file did not exit: say what stays open.
+reportOpenHandles(t)
 
 // Real redis-server and PostgreSQL clusters started and stopped: minutes on a busy machine.
 t.setTimeout(600_000)
