@@ -162,6 +162,9 @@ export function parseRule (fields: Record<string, Json>, where: (at: At) => stri
 
 export const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12)
 
+/** The hash of a file with nothing in it (0 bytes). */
+export const EMPTY_FILE_HASH = hashOf('')
+
 /** "unknown key; did you mean app_max_idle_time?" with the keys the place accepts. */
 function unknownKey (key: string, schema: unknown): string {
   const known = Object.keys((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {})

@@ -5,7 +5,7 @@
 // one runs waits for it, then reads the file again.
 import type { EventLog } from './events'
 import type { Logger } from '../common/logger'
-import type { PaastisFile } from '../config/paastis-file'
+import { EMPTY_FILE_HASH, type PaastisFile } from '../config/paastis-file'
 
 export type ReloadTrigger = 'signal' | 'file' | 'admin'
 
@@ -77,6 +77,11 @@ export class ConfigReload<Prepared> {
     let prepared: Prepared
     try {
       file = await read()
+      // Editors and `>` truncate before they write: the watcher can see the file empty in between,
+      // and on a busy machine for longer than its settle time. Empty, it is a write under way.
+      if (trigger === 'file' && file.hash === EMPTY_FILE_HASH) {
+        return { applied: false, hash: this.current.hash, message: `${file.path} is empty: a write under way, not applied (SIGHUP or POST /config/reload applies an empty file)` }
+      }
       if (file.hash === this.current.hash && trigger === 'file' && this.error === undefined) {
         return { applied: false, hash: file.hash, message: `${file.path} is unchanged (configuration ${file.hash})` }
       }

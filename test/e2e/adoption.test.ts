@@ -152,7 +152,7 @@ async function paastis (t: Test, dir: string, env: Record<string, string> = {}):
     ...env
   })
   t.teardown(() => { run.child.kill('SIGKILL') })
-  if (!await eventually(() => run.output().includes('Server listening'), 15_000)) throw new Error(`paastis did not start:\n${run.output()}`)
+  if (!await eventually(() => run.output().includes('Server listening'), 60_000)) throw new Error(`paastis did not start:\n${run.output()}`)
   return { ...run, port }
 }
 

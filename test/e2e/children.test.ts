@@ -52,7 +52,7 @@ apps:
     EVENTS_STORE_TYPE: 'memory'
   })
   t.teardown(() => { run.child.kill('SIGKILL') })
-  t.ok(await eventually(() => run.output().includes('Server listening'), 15_000), run.output())
+  t.ok(await eventually(() => run.output().includes('Server listening'), 60_000), run.output())
   const response = await request(`http://127.0.0.1:${port}/`, { headers: { host: 'envy.localhost' } })
   t.equal(response.statusCode, 200)
   await response.body.dump()
@@ -99,7 +99,7 @@ t.test('two SIGTERMs in a row: Paastis exits at once, and the app it spawned doe
     SHUTDOWN_GRACE_PERIOD: '1m'
   })
   t.teardown(() => { run.child.kill('SIGKILL') })
-  t.ok(await eventually(() => run.output().includes('Server listening'), 15_000))
+  t.ok(await eventually(() => run.output().includes('Server listening'), 60_000))
   // A request that stays open keeps the first SIGTERM's drain going.
   const hanging = request(`http://127.0.0.1:${port}/hang`, { headers: { host: 'orphan.localhost' } }).catch(() => undefined)
   t.ok(await eventually(() => startsIn(starts) === 1, 10_000), 'the app runs')

@@ -102,7 +102,7 @@ t.test('4. a killed Paastis leaves no orphan to the next; a shutdown past its gr
   const env = { PORT: String(port), PAASTIS_CONFIG_FILE: path.join(dir, 'paastis.yml'), PAASTIS_STATE_DIR: path.join(dir, 'state'), SHUTDOWN_GRACE_PERIOD: '1s' }
   const first = run(env)
   t.teardown(() => { first.child.kill('SIGKILL') })
-  t.ok(await eventually(() => first.output().includes('Server listening'), 10_000))
+  t.ok(await eventually(() => first.output().includes('Server listening'), 60_000), 'started (a deadline for a hang: a start beside two CPU burners took over 10 s)')
   const woke = await request(`http://127.0.0.1:${port}/`, { headers: { host: 'hello.localhost' } })
   const { pid } = await woke.body.json() as { pid: number }
   first.child.kill('SIGKILL')
@@ -111,7 +111,7 @@ t.test('4. a killed Paastis leaves no orphan to the next; a shutdown past its gr
 
   const second = run(env)
   t.teardown(() => { second.child.kill('SIGKILL') })
-  t.ok(await eventually(() => second.output().includes('Server listening'), 10_000))
+  t.ok(await eventually(() => second.output().includes('Server listening'), 60_000), 'started')
   t.match(second.output(), /stopping the app process a previous Paastis left running/)
   t.notOk(await answers(appPort), 'the orphan is stopped')
   const fresh = await request(`http://127.0.0.1:${port}/`, { headers: { host: 'hello.localhost' } })

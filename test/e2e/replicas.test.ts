@@ -35,7 +35,7 @@ async function replica (t: Test, env: Record<string, string>): Promise<Replica> 
   const port = await freePort()
   const { child, output } = runPaastis([], { HOST: '127.0.0.1', PORT: String(port), ...env })
   t.teardown(() => { child.kill('SIGKILL') })
-  if (!await eventually(() => output().includes('Server listening'), 15_000)) throw new Error(`replica did not start:\n${output()}`)
+  if (!await eventually(() => output().includes('Server listening'), 60_000)) throw new Error(`replica did not start:\n${output()}`)
   return { port, child, output }
 }
 

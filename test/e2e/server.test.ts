@@ -16,7 +16,7 @@ t.test('starts with flags that override the environment, proxies, exits 0 on SIG
   const server = run(['-P', String(port), '-H', '127.0.0.1', '--config', path.join(dir, 'paastis.yml'), '--max-idle-time', '2h'],
     { PORT: '1', START_AND_STOP_MAX_IDLE_TIME: '5' })
   t.teardown(() => { server.child.kill('SIGKILL') })
-  t.ok(await eventually(() => server.output().includes('Server listening'), 10_000), 'listening on the port of the flag')
+  t.ok(await eventually(() => server.output().includes('Server listening'), 60_000), 'listening on the port of the flag')
   // undici's request, not fetch: fetch may not set Host.
   const slow = request(`http://127.0.0.1:${port}/slow?ms=800`, { headers: { host: 'hello.localhost' } })
   await new Promise((resolve) => setTimeout(resolve, 100))

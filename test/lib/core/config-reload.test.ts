@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ConfigReload, type ReloadTrigger } from '../../../lib/core/config-reload'
 import { EventLog } from '../../../lib/core/events'
-import type { PaastisFile } from '../../../lib/config/paastis-file'
+import { EMPTY_FILE_HASH, type PaastisFile } from '../../../lib/config/paastis-file'
 
 const silent = { error () {}, warn () {}, info () {}, debug () {} }
 const file = (hash: string): PaastisFile => ({ path: 'paastis.yml', hash, rules: [], apps: [], providers: [] })
@@ -44,4 +44,18 @@ t.test('a file seen unchanged by the watcher is not applied again; a signal appl
   await reload('signal')
   t.same(applied, ['second', 'second'])
   t.equal(events.list({ type: 'config_reloaded' }).length, 2)
+})
+
+t.test('the watcher finding the file empty waits for the write that follows; asked for by the operator, an empty file applies', async (t) => {
+  const { reload, next, events, applied } = reloader()
+  // Seen once beside two CPU burners: a test's writeFileSync truncated the file, the watcher's
+  // settle time passed before the write, and an empty configuration (no rules) was applied.
+  next.value = file(EMPTY_FILE_HASH)
+  t.match(await reload('file'), { applied: false, hash: 'first', message: /is empty: a write under way, not applied/ })
+  t.same(applied, [], 'nothing applied')
+  t.same(events.list({ type: 'config_rejected' }), [], 'and nothing refused: the write is not over')
+  next.value = file('second')
+  t.match(await reload('file'), { applied: true, hash: 'second' }, 'the write done, the file applies')
+  next.value = file(EMPTY_FILE_HASH)
+  t.match(await reload('signal'), { applied: true, hash: EMPTY_FILE_HASH }, 'SIGHUP applies an empty file')
 })
