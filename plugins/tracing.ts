@@ -49,9 +49,10 @@ export default fp(async function tracing (fastify: FastifyInstance) {
     return
   }
   // Bounded: a queue of spans (2048) and a deadline per export; a receiver away costs spans, never a request.
+  const timeoutMillis = config.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? config.OTEL_EXPORTER_OTLP_TIMEOUT
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.OTEL_SERVICE_NAME }),
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url, timeoutMillis: 10_000 }), maxQueueSize: 2048, exportTimeoutMillis: 10_000 })]
+    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url, timeoutMillis }), maxQueueSize: 2048, exportTimeoutMillis: timeoutMillis })]
   })
   const tracer: Tracer = provider.getTracer('paastis')
   // An export that fails (the receiver away, refusing, silent) is said at most once a minute.

@@ -34,6 +34,8 @@ export class CommandProvider implements Provider {
   readonly name = 'command'
   private readonly specs = new Map<string, CommandAppSpec>()
   private readonly processes = new Map<string, Spawned>()
+  /** The stops under way: a start waits for its app's, or it would race the rest of the group. */
+  private readonly terminating = new Map<string, Promise<void>>()
 
   constructor (specs: CommandAppSpec[], private readonly options: CommandProviderOptions) {
     for (const spec of specs) this.specs.set(spec.name, spec)
@@ -92,6 +94,7 @@ export class CommandProvider implements Provider {
   async start (app: AppRecord): Promise<void> {
     const spec = this.spec(app.name, 'start')
     if (spec.run !== undefined) {
+      await this.terminating.get(spec.name)
       if (!this.isAlive(spec.name)) this.spawn(spec, spec.run)
       return
     }
@@ -172,8 +175,17 @@ export class CommandProvider implements Provider {
   }
 
   private async terminate (name: string): Promise<void> {
+    const under = this.terminating.get(name)
+    if (under !== undefined) return under
     const spawned = this.processes.get(name)
     if (spawned === undefined) return
+    const done = this.end(name, spawned).finally(() => { this.terminating.delete(name) })
+    this.terminating.set(name, done)
+    return done
+  }
+
+  /** SIGTERM to the group, SIGKILL after the grace period; then it is forgotten. */
+  private async end (name: string, spawned: Spawned): Promise<void> {
     const pid = spawned.child.pid
     killGroup(pid, 'SIGTERM')
     const deadline = Date.now() + this.options.stopGraceMs
@@ -184,8 +196,11 @@ export class CommandProvider implements Provider {
     await waitWhile(() => killGroup(pid, 0), 50, Math.max(0, deadline - Date.now()))
     if (killGroup(pid, 'SIGKILL')) this.options.log.warn({ app: name }, 'app did not stop in time: killed')
     await spawned.exited
-    this.processes.delete(name)
-    this.options.pidFiles?.remove(name)
+    // Only this process: a start that waited for this stop tracks its own.
+    if (this.processes.get(name) === spawned) {
+      this.processes.delete(name)
+      this.options.pidFiles?.remove(name)
+    }
   }
 
   private async command (spec: CommandAppSpec, operation: 'start' | 'stop', command: string): Promise<void> {

@@ -1,10 +1,15 @@
 // A test file that passed every case but does not exit holds a handle open. Seen in
 // test/e2e/faults.test.ts about once in six full runs: three pipe sockets left (the stdout and
 // stderr of children already gone, still held by a process that inherited them); once in
-// test/lib/event-stores.test.ts beside two CPU burners (five pipes, both ends in the test's process). Ten seconds after
-// the file's last teardown, this writes to stderr (the TAP output keeps it) what is still open and
-// which processes of the test fixtures still run, then closes the pipes that only keep the file
-// waiting for output no test reads any more. A child still alive is reported, never hidden.
+// test/lib/event-stores.test.ts beside two CPU burners (five pipes, both ends in the test's process).
+// Causes found since: an app process the command provider had forgotten, a start asked while a
+// stop waited for the rest of the app's process group (fixed, test/providers/command.test.ts);
+// the test's Redis client reconnecting forever after its test ended (a reconnection timer of
+// ioredis orphaned by a connect() during a reconnection: test/redis.ts no longer does that, and
+// a closed client never retries). Ten seconds after the file's last teardown, this writes to
+// stderr what is still open (timers included) and which processes of the test fixtures still run,
+// then closes the pipes that only keep the file waiting for output no test reads any more. A
+// child still alive is reported, never hidden.
 import { execFileSync } from 'node:child_process'
 import type { Socket } from 'node:net'
 import type { Test } from 'tap'
@@ -43,7 +48,7 @@ export function reportOpenHandles (t: Test): void {
   t.teardown(() => {
     setTimeout(() => {
       const active = (process as unknown as { _getActiveHandles: () => Handle[] })._getActiveHandles()
-      process.stderr.write(`# still open 10 s after the last test: ${active.map(describe).join('; ') || 'nothing'}; fixture processes: ${fixtureProcesses() || 'none'}\n`)
+      process.stderr.write(`# still open 10 s after the last test of pid ${process.pid}: ${active.map(describe).join('; ') || 'nothing'} (resources: ${process.getActiveResourcesInfo().join(', ')}); fixture processes: ${fixtureProcesses() || 'none'}\n`)
       for (const handle of active) {
         // A pipe (a socket with no port) of a child that has exited.
         if (handle.constructor.name === 'Socket' && handle.remotePort === undefined && handle.localPort === undefined) (handle as unknown as Socket).destroy()

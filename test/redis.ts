@@ -30,9 +30,22 @@ class PortTaken extends Error {}
 
 async function startOn (t: Test, port: number): Promise<RedisServer> {
   let child: ChildProcess | undefined
+  let closed = false
   // A deadline on every command: a server that does not answer fails the test, never hangs it.
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 })
+  // Once closed, nothing reconnects: a client retrying forever kept a test file alive until tap's
+  // timeout (seen beside CPU burners: a timer of ioredis's reconnection left after disconnect()).
+  const client = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    retryStrategy: (times) => closed ? null : Math.min(times * 50, 500)
+  })
   client.on('error', () => {})
+  const close = (): void => {
+    closed = true
+    client.disconnect()
+  }
   const server: RedisServer = {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -47,18 +60,19 @@ async function startOn (t: Test, port: number): Promise<RedisServer> {
       const own = child
       const up = await eventually(async () => {
         if (own.exitCode !== null) return true
-        if (client.status !== 'ready') await client.connect().catch(() => {})
+        // Only from rest: connect() while ioredis reconnects starts a second attempt beside its timer.
+        if (client.status === 'wait' || client.status === 'end') await client.connect().catch(() => {})
         // The server that answers is this one: its pid (another's on a taken port would answer too).
         const info = client.status === 'ready' ? await client.info('server').catch(() => '') : ''
         return new RegExp(`^process_id:${own.pid}\\r?$`, 'm').test(info)
       }, 10_000)
       if (own.exitCode !== null) {
-        client.disconnect()
+        close()
         throw new PortTaken(`port ${port} was taken`)
       }
       if (!up) {
         // Nothing left behind: a client reconnecting forever or a server would keep the test file alive.
-        client.disconnect()
+        close()
         own.kill('SIGKILL')
         throw new Error('redis-server did not start: is it installed? (apt-get install -y redis-server)')
       }
@@ -73,7 +87,7 @@ async function startOn (t: Test, port: number): Promise<RedisServer> {
   }
   await server.start()
   t.teardown(async () => {
-    client.disconnect()
+    close()
     await server.stop()
   })
   return server

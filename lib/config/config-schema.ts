@@ -97,6 +97,9 @@ export const envSchema = {
     OTEL_EXPORTER_OTLP_ENDPOINT: url,
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url,
     OTEL_SERVICE_NAME: { type: 'string', minLength: 1, default: 'paastis' },
+    // The deadline of one export, in milliseconds (the spec's unit), the traces' own first.
+    OTEL_EXPORTER_OTLP_TIMEOUT: { type: 'integer', minimum: 1, default: 10_000 },
+    OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: { type: 'integer', minimum: 1 },
     COST_CURRENCY: { type: 'string', pattern: '^[A-Z]{3}$', default: 'EUR', description: 'a three-letter ISO 4217 currency code, as EUR or USD' },
     PAASTIS_CONFIG_FILE: { ...text, default: './paastis.yml' },
     PAASTIS_STATE_DIR: { ...text, default: '' },

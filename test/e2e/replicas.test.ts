@@ -24,9 +24,11 @@ function sharedAppYaml (dir: string, port: number): string {
 
 function killSharedApp (dir: string): void {
   const pid = path.join(dir, 'app.pid')
-  if (existsSync(pid)) {
-    try { process.kill(Number(readFileSync(pid, 'utf8')), 'SIGKILL') } catch {}
-  }
+  if (!existsSync(pid)) return
+  // Empty while the start's shell writes it: Number('') is 0, and kill(0) is this whole process group.
+  const number = Number(readFileSync(pid, 'utf8').trim())
+  if (!Number.isSafeInteger(number) || number <= 1) return
+  try { process.kill(number, 'SIGKILL') } catch {}
 }
 
 interface Replica { port: number, child: ChildProcess, output: () => string }

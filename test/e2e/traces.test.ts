@@ -1,12 +1,12 @@
 // Traces against a real OTLP/HTTP receiver: a small server here that decodes what Paastis's
 // exporter sends (OTLP/JSON). A wake is a span with its phases as children; the request that
 // waited for it is a child of the client's traceparent, linked to the wake, and the app gets the
-// request's traceparent. A receiver that refuses costs spans, never a request.
+// request's traceparent. A receiver that refuses or stays silent costs spans, never a request.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { appsYaml, build, freePort, portOf, type LogLine } from '../helper'
+import { appsYaml, build, eventually, freePort, portOf, type LogLine } from '../helper'
 
 interface OtlpValue { stringValue?: string, intValue?: string | number, boolValue?: boolean }
 interface OtlpSpan {
@@ -117,4 +117,28 @@ t.test('a receiver that refuses costs spans, never a request; off, nothing is tr
   t.equal(off.tracing, undefined, 'no endpoint, no tracing')
   const plain = await request(`http://127.0.0.1:${portOf(off)}/`, { headers: { host: 'plain.example.com', traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` } })
   t.equal((await plain.body.json() as { headers: Record<string, string> }).headers.traceparent, `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`, 'end to end, untouched')
+})
+
+t.test('a receiver that accepts and stays silent: each export ends at OTEL_EXPORTER_OTLP_TIMEOUT, said once; requests and the close go on', async (t) => {
+  // Accepts, reads nothing, answers nothing: a collector behind a stuck proxy, a paused VM.
+  const held: net.Socket[] = []
+  const silent = net.createServer((socket) => { held.push(socket) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const socket of held) socket.destroy(); silent.close() })
+  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+  const logs: LogLine[] = []
+  const server = await build(t, { yaml: appsYaml([{ name: 'quiet', port: await freePort() }]), listen: true, logs, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_TIMEOUT: '500' } })
+  const get = async (): Promise<number> => {
+    const response = await request(`http://127.0.0.1:${portOf(server)}/`, { headers: { host: 'quiet.example.com' } })
+    await response.body.dump()
+    return response.statusCode
+  }
+  t.equal(await get(), 200)
+  const flushing = server.tracing?.flush()
+  t.ok(await eventually(() => held.length > 0), 'the export is connected, and waits')
+  t.equal(await get(), 200, 'a request while the export hangs')
+  await flushing
+  t.match(logs.filter((line) => line.component === 'tracing'), [{ level: 40, msg: new RegExp(`^traces could not be sent to ${url}/v1/traces: .+; spans are dropped meanwhile, requests are not affected$`) }], 'the flush ended at its deadline, said in words')
+  t.equal(await get(), 200)
+  await t.resolves(server.close(), 'the close exports once more to the silent receiver and ends at the same deadline')
 })

@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/common/logger'
 import { parsePaastisFile } from '../../lib/config/paastis-file'
 import { killGroup } from '../../lib/processes/shell'
 import { CommandProvider } from '../../providers/command'
-import { appsYaml, eventually, freePort } from '../helper'
+import { appsYaml, eventually, FIXTURE_APP, freePort } from '../helper'
 import { appRecord } from '../records'
 
 interface Line { fields: Record<string, unknown>, msg: string }
@@ -98,4 +98,24 @@ t.test('a command that cannot run is reported as a failure', async (t) => {
   await commands.start(record('nope'))
   t.ok(await eventually(() => /exited with code 127/.test(commands.failure(record('nope')) ?? '')), 'exit 127 is the failure')
   t.equal(commands.failure(record('unknown-app')), undefined)
+})
+
+t.test('a start asked while a stop waits for the rest of the process group starts after it, and is tracked', async (t) => {
+  const port = await freePort()
+  // The app exits on SIGTERM at once; a process it left in its group ignores SIGTERM, so the stop
+  // waits out its grace period with the app already gone.
+  const dir = t.testdir({ 'lingering.sh': `(trap '' TERM; exec sleep 30) &\nexec node ${JSON.stringify(FIXTURE_APP)}\n` })
+  const commands = provider(`apps:\n  - name: lingering\n    run: sh ${path.join(dir, 'lingering.sh')}\n    port: ${port}\n`, recordingLogger(), 1500)
+  t.teardown(() => commands.close())
+  await commands.start(record('lingering'))
+  t.ok(await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.ok === true), 'the app answers')
+  const stopping = commands.stop(record('lingering'))
+  t.ok(await eventually(async () => (await commands.list())[0].state === 'stopped'), 'the app exited; its group lingers')
+  const starting = commands.start(record('lingering'))
+  await stopping
+  await starting
+  t.equal((await commands.list())[0].state, 'running', 'the second process is the one tracked')
+  t.ok(await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.ok === true), 'and it answers')
+  await commands.close()
+  await t.rejects(fetch(`http://127.0.0.1:${port}/`), 'close() stopped it: nothing outlives Paastis')
 })
