@@ -4,6 +4,7 @@
 import fastifyRedis from '@fastify/redis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { Redis } from 'ioredis'
 import { ConfigError } from '../lib/config/config-error'
 
 export default fp(async function redis (fastify: FastifyInstance) {
@@ -13,8 +14,7 @@ export default fp(async function redis (fastify: FastifyInstance) {
   // REGISTRY_REDIS_URL is the original README's name, REDIS_URL the original code's.
   const url = config.REGISTRY_REDIS_URL ?? config.REDIS_URL
   if (url === undefined) throw new ConfigError(`REGISTRY_REDIS_URL (or REDIS_URL) is required with ${wanted}`)
-  await fastify.register(fastifyRedis, {
-    url,
+  const client = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
@@ -22,6 +22,14 @@ export default fp(async function redis (fastify: FastifyInstance) {
     commandTimeout: settings.storeTimeoutMs,
     keepAlive: 10_000,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000)
+  })
+  // The client is closed here, not by @fastify/redis: its quit() fails while Redis is away (no
+  // offline queue) and leaves ioredis reconnecting, a close that errs and a process that never exits.
+  await fastify.register(fastifyRedis, { client, closeClient: false })
+  fastify.addHook('onClose', async () => {
+    // QUIT only to a Redis that is there (bounded by STORE_TIMEOUT when it is silent); then no reconnection, whatever happened.
+    if (client.status === 'ready') await client.quit().catch(() => {})
+    client.disconnect()
   })
   let down = false
   fastify.redis.on('error', (err: Error) => {

@@ -82,6 +82,16 @@ t.test('Redis registry: silent, slow, garbage, refused', async (t) => {
   }
 })
 
+t.test('a shutdown while Redis is away ends, and nothing reconnects after it', async (t) => {
+  const redis = await startRedis(t)
+  const server = await build(t, { yaml: appsYaml([{ name: 'any', port: await freePort() }]), env: { REGISTRY_TYPE: 'redis', REGISTRY_REDIS_URL: redis.url } })
+  await redis.stop()
+  t.ok(await eventually(() => server.redis.status === 'reconnecting'), 'Redis is away: its client reconnects')
+  await t.resolves(server.close(), 'the close ends')
+  // ioredis's pending reconnection (its own field): one left would keep the process alive forever.
+  t.equal((server.redis as unknown as { reconnectTimeout: unknown }).reconnectTimeout, null, 'and no reconnection is left scheduled')
+})
+
 t.test('PostgreSQL event store: silent, slow, garbage, refused; a shutdown while it is silent keeps the events', async (t) => {
   const pg = await startPostgres(t)
   const faulty = await link(t, pg.port)
