@@ -92,6 +92,19 @@ t.test('a shutdown while Redis is away ends, and nothing reconnects after it', a
   t.equal((server.redis as unknown as { reconnectTimeout: unknown }).reconnectTimeout, null, 'and no reconnection is left scheduled')
 })
 
+t.test('a shutdown while Redis is connected but silent ends at STORE_TIMEOUT, and nothing reconnects after it', async (t) => {
+  const redis = await startRedis(t)
+  const faulty = await link(t, redis.port)
+  const server = await build(t, {
+    yaml: appsYaml([{ name: 'any', port: await freePort() }]),
+    env: { REGISTRY_TYPE: 'redis', REGISTRY_REDIS_URL: `redis://${faulty.url}`, STORE_TIMEOUT: '500ms' }
+  })
+  t.equal(server.redis.status, 'ready')
+  faulty.set('silent')
+  await t.resolves(server.close(), 'the close ends: its QUIT has the deadline of every command')
+  t.equal((server.redis as unknown as { reconnectTimeout: unknown }).reconnectTimeout, null, 'and no reconnection is left scheduled')
+})
+
 t.test('PostgreSQL event store: silent, slow, garbage, refused; a shutdown while it is silent keeps the events', async (t) => {
   const pg = await startPostgres(t)
   const faulty = await link(t, pg.port)
