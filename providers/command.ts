@@ -9,6 +9,7 @@ import type { Logger } from '../lib/common/logger'
 import type { CommandAppSpec } from '../lib/config/command-app'
 import { runsCommand, type PidFiles } from '../lib/processes/pid-files'
 import { waitWhile } from '../lib/common/poll'
+import { SingleFlight } from '../lib/common/single-flight'
 import { killGroup, pipeOutput, runShell, spawnShell } from '../lib/processes/shell'
 import { ProviderError, type Provider, type ProviderApp } from '../lib/core/provider'
 
@@ -35,7 +36,7 @@ export class CommandProvider implements Provider {
   private readonly specs = new Map<string, CommandAppSpec>()
   private readonly processes = new Map<string, Spawned>()
   /** The stops under way: a start waits for its app's, or it would race the rest of the group. */
-  private readonly terminating = new Map<string, Promise<void>>()
+  private readonly terminating = new SingleFlight<void>()
 
   constructor (specs: CommandAppSpec[], private readonly options: CommandProviderOptions) {
     for (const spec of specs) this.specs.set(spec.name, spec)
@@ -175,13 +176,8 @@ export class CommandProvider implements Provider {
   }
 
   private async terminate (name: string): Promise<void> {
-    const under = this.terminating.get(name)
-    if (under !== undefined) return under
     const spawned = this.processes.get(name)
-    if (spawned === undefined) return
-    const done = this.end(name, spawned).finally(() => { this.terminating.delete(name) })
-    this.terminating.set(name, done)
-    return done
+    if (spawned !== undefined) await this.terminating.run(name, async () => { await this.end(name, spawned) })
   }
 
   /** SIGTERM to the group, SIGKILL after the grace period; then it is forgotten. */

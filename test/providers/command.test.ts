@@ -102,16 +102,19 @@ t.test('a command that cannot run is reported as a failure', async (t) => {
 
 t.test('a start asked while a stop waits for the rest of the process group starts after it, and is tracked', async (t) => {
   const port = await freePort()
-  // The app exits on SIGTERM at once; a process it left in its group ignores SIGTERM, so the stop
-  // waits out its grace period with the app already gone.
-  const dir = t.testdir({ 'lingering.sh': `(trap '' TERM; exec sleep 30) &\nexec node ${JSON.stringify(FIXTURE_APP)}\n` })
-  const commands = provider(`apps:\n  - name: lingering\n    run: sh ${path.join(dir, 'lingering.sh')}\n    port: ${port}\n`, recordingLogger(), 1500)
+  // The app exits on SIGTERM at once; a process it left in its group ignores SIGTERM and lives
+  // until the test releases it, so the stop waits for the group with the app already gone.
+  const dir = t.testdir({})
+  const release = path.join(dir, 'release')
+  writeFileSync(path.join(dir, 'lingering.sh'), `(trap '' TERM; while [ ! -e ${JSON.stringify(release)} ]; do sleep 0.05; done) &\nexec node ${JSON.stringify(FIXTURE_APP)}\n`)
+  const commands = provider(`apps:\n  - name: lingering\n    run: sh ${path.join(dir, 'lingering.sh')}\n    port: ${port}\n`, recordingLogger(), 60_000)
   t.teardown(() => commands.close())
   await commands.start(record('lingering'))
   t.ok(await eventually(async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.ok === true), 'the app answers')
   const stopping = commands.stop(record('lingering'))
   t.ok(await eventually(async () => (await commands.list())[0].state === 'stopped'), 'the app exited; its group lingers')
   const starting = commands.start(record('lingering'))
+  writeFileSync(release, '')
   await stopping
   await starting
   t.equal((await commands.list())[0].state, 'running', 'the second process is the one tracked')
