@@ -89,7 +89,6 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
         if (target.wakeMs !== undefined) out['x-paastis-wake'] = String(target.wakeMs)
         if (closing) out.connection = 'close'
         reply.raw.writeHead(statusCode, out)
-        return reply.raw
       },
       onError: (err, headersSent) => { onError(request, reply, target, err, headersSent) }
     })

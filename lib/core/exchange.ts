@@ -25,17 +25,18 @@ export class Exchanges {
   open (response: ExchangeResponse, app: AppRecord, passive: boolean, waited: boolean): () => void {
     const { registry, clock } = this
     let ended = false
+    let slot: number | undefined
     const end = (): void => {
       if (ended) return
       ended = true
       this.onEnd(app, waited)
       if (passive) return
       registry.touch(app, clock.now())
-      registry.end(app.name, response)
+      registry.end(app.name, response, slot)
     }
     if (!passive) {
       registry.touch(app, clock.now())
-      registry.begin(app.name, response)
+      slot = registry.begin(app.name, response)
     }
     response.once('finish', end)
     response.once('close', end)

@@ -3,13 +3,14 @@
 // written through to the store.
 import type { AppRecord } from './app-record'
 import { Counts } from '../common/counts'
+import { Slots } from '../common/slots'
 import type { RegistryStore } from './store'
 
 export class Registry {
   private readonly apps = new Map<string, AppRecord>()
   private readonly inflight = new Counts()
   /** The exchanges open on each app, so that a drain past its deadline can cut them. */
-  private readonly open = new Map<string, Set<{ destroy(): void }>>()
+  private readonly open = new Map<string, Slots<{ destroy(): void }>>()
   /** Records changed here while the store did not answer: written first when it is back. */
   private readonly unsaved = new Set<string>()
   /** Apps a start or stop here is changing: another replica's copy must not overwrite them. */
@@ -159,21 +160,24 @@ export class Registry {
     if (now > record.lastActivityAt) record.lastActivityAt = now
   }
 
-  /** Requests being proxied to the app right now: a stop waits for them, then cuts what remains. */
-  begin (name: string, exchange?: { destroy(): void }): void {
+  /**
+   * Requests being proxied to the app right now: a stop waits for them, then cuts what remains.
+   * With the exchange, returns its slot, which its end gives back.
+   */
+  begin (name: string, exchange?: { destroy(): void }): number | undefined {
     this.inflight.add(name)
-    if (exchange === undefined) return
+    if (exchange === undefined) return undefined
     let open = this.open.get(name)
     if (open === undefined) {
-      open = new Set()
+      open = new Slots()
       this.open.set(name, open)
     }
-    open.add(exchange)
+    return open.add(exchange)
   }
 
-  end (name: string, exchange?: { destroy(): void }): void {
+  end (name: string, exchange?: { destroy(): void }, slot?: number): void {
     this.inflight.remove(name)
-    if (exchange !== undefined) this.open.get(name)?.delete(exchange)
+    if (exchange !== undefined && slot !== undefined) this.open.get(name)?.delete(slot, exchange)
   }
 
   /** Cuts every exchange open on the app (a drain past its deadline); how many were cut. */
@@ -181,7 +185,7 @@ export class Registry {
     const open = this.open.get(name)
     if (open === undefined) return 0
     const cut = open.size
-    for (const exchange of [...open]) exchange.destroy()
+    for (const exchange of open.values()) exchange.destroy()
     open.clear()
     return cut
   }

@@ -27,7 +27,8 @@ export interface ClientView {
 
 /** Names listed in `Connection` (lowercased), or undefined when there is none. */
 function connectionListed (value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined
+  // Nearly every exchange: a name that is hop-by-hop already lists nothing more.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return undefined
   const names = new Set<string>()
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const name = part.trim().toLowerCase()

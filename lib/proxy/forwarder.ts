@@ -4,8 +4,8 @@
 // first byte and body. Small request bodies are read before a pooled connection is taken, so
 // clients that trickle a body never hold the app's connections (nginx's request buffering).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream'
-import { Agent } from 'undici'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import { Agent, util } from 'undici'
 import type { Dispatcher } from 'undici'
 
 /** How an exchange went wrong, from the client's side or the app's. */
@@ -55,8 +55,8 @@ export interface ForwardTarget {
 }
 
 export interface ForwardCallbacks {
-  /** The app answered: write the head and return where its body goes (the client's response). */
-  onResponse: (statusCode: number, headers: Record<string, string | string[] | undefined>) => Writable
+  /** The app answered: write the head to the client's response (its body follows there). */
+  onResponse: (statusCode: number, headers: Record<string, string | string[] | undefined>) => void
   /** Called once, on every failure; `headersSent` says whether the client has a partial answer. */
   onError: (err: ForwardError, headersSent: boolean) => void
 }
@@ -143,6 +143,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   private headersSent = false
   private abort: ((err?: Error) => void) | undefined
   private resume: (() => void) | undefined
+  private paused = false
+  private readonly onDrain = (): void => {
+    this.paused = false
+    this.resume?.()
+  }
+
   private readonly onClose = (): void => {
     if (!this.res.writableFinished) this.cancel(new ForwardError('client_aborted', 'the client closed the connection'))
   }
@@ -163,21 +169,21 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true // 1xx: informational, Paastis answers its clients itself
-    const headers: Record<string, string | string[]> = {}
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i].toString('latin1').toLowerCase()
-      const value = rawHeaders[i + 1].toString('latin1')
-      const previous = headers[name]
-      headers[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]
-    }
     this.headersSent = true
     this.resume = resume
-    this.callbacks.onResponse(statusCode, headers).on('drain', resume)
+    // Names undici knows are looked up, not lowercased; a repeated header becomes a list.
+    this.callbacks.onResponse(statusCode, util.parseHeaders(rawHeaders))
     return true
   }
 
+  /** A full client socket pauses the app's (undici stops reading); its drain resumes it. */
   onData (chunk: Buffer): boolean {
-    return this.res.write(chunk)
+    if (this.res.write(chunk)) return true
+    if (!this.paused) {
+      this.paused = true
+      this.res.once('drain', this.onDrain)
+    }
+    return false
   }
 
   onComplete (): void {
@@ -193,7 +199,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.settled) return false
     this.settled = true
     this.res.off('close', this.onClose)
-    if (this.resume !== undefined) this.res.off('drain', this.resume)
+    if (this.paused) this.res.off('drain', this.onDrain)
     return true
   }
 }

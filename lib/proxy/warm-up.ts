@@ -29,7 +29,7 @@ export async function warmUp (forwarder: Forwarder, timeoutMs = 2000): Promise<n
   const app = http.createServer((_req, res) => { res.writeHead(200, { 'content-length': 2 }).end('ok') })
   const front = http.createServer((req, res) => {
     forwarder.forward(req, res, { origin: origin ?? '', basePath: '', headers: {} }, {
-      onResponse: (statusCode) => res.writeHead(statusCode),
+      onResponse: (statusCode) => { res.writeHead(statusCode) },
       onError: () => { res.destroy() }
     })
   })

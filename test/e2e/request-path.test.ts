@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -150,6 +151,31 @@ t.test('2. hop-by-hop headers are the proxy\'s, both ways; Expect: 100-continue 
     t.notMatch(head, /^keep-alive: timeout=300/m, "the app's Keep-Alive is consumed (Paastis states its own)")
     t.notMatch(head, /^connection: x-foo/m, "the app's Connection is not the client's")
     t.match(head, /^x-end-to-end: kept$/m)
+  })
+
+  await t.test('a client that stops reading pauses the app (nothing piles up in Paastis); once it reads again, the body arrives byte for byte', async (t) => {
+    const responses: ServerResponse[] = []
+    const record = (req: IncomingMessage, res: ServerResponse): void => { if (req.url === '/big?mb=32') responses.push(res) }
+    server.server.on('request', record)
+    t.teardown(() => { server.server.off('request', record) })
+    const socket = net.connect(paastis, '127.0.0.1')
+    await once(socket, 'connect')
+    socket.pause()
+    socket.write(get('/big?mb=32', host))
+    // The client's socket is full: Paastis's write said "wait", and undici stopped reading the app.
+    t.ok(await eventually(() => responses[0]?.writableNeedDrain === true, 20_000), 'the client\'s socket is full')
+    t.ok(responses[0].writableLength < 8 * 1024 * 1024, `${responses[0].writableLength} bytes wait in Paastis, not the 32 MB`)
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => { chunks.push(chunk) })
+    socket.resume()
+    const expected = createHash('sha256')
+    for (let i = 0; i < 32 * 16; i++) expected.update(Buffer.alloc(65536, i % 251))
+    const whole = (): Buffer => Buffer.concat(chunks)
+    const bodyOf = (all: Buffer): Buffer => all.subarray(all.indexOf('\r\n\r\n') + 4)
+    t.ok(await eventually(() => bodyOf(whole()).length >= 32 * 1024 * 1024, 30_000), 'the whole body, once the client reads again')
+    t.equal(statusOf(whole().subarray(0, 100).toString('latin1')), 200)
+    t.equal(createHash('sha256').update(bodyOf(whole())).digest('hex'), expected.digest('hex'), 'byte for byte')
+    socket.destroy()
   })
 
   await t.test("a client's Connection: close is honoured", async (t) => {

@@ -60,3 +60,23 @@ t.test('in-flight counts begin and end per app; a record the store lost is writt
   t.notOk(registry.has('a'))
   t.equal(await store.get('a'), undefined)
 })
+
+t.test('a drain past its deadline cuts the exchanges still open, and only those', async (t) => {
+  const registry = new Registry(new MemoryStore())
+  await registry.save(appRecord('a'))
+  const destroyed: string[] = []
+  const exchange = (name: string): { destroy: () => void } => ({ destroy: () => { destroyed.push(name) } })
+  const done = exchange('done')
+  const open = exchange('open')
+  const openSlot = registry.begin('a', open)
+  const doneSlot = registry.begin('a', done)
+  registry.end('a', done, doneSlot)
+  t.equal(registry.cut('a'), 1)
+  t.same(destroyed, ['open'])
+  // An exchange begun after the cut takes the cut one's slot; the cut one's late end leaves it open.
+  const next = exchange('next')
+  t.equal(registry.begin('a', next), openSlot)
+  registry.end('a', open, openSlot)
+  t.equal(registry.cut('a'), 1, 'the exchange begun after the cut is still open')
+  t.same(destroyed, ['open', 'next'])
+})
