@@ -73,7 +73,10 @@ async function warm (upstream: Child, configFile: string): Promise<{ rows: WarmR
   for (const [, port, host] of targets) await load(port, host, 1) // warm-up
   const samples = new Map<string, Load[]>()
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, port, host, child] of targets) samples.set(name, [...(samples.get(name) ?? []), await load(port, host, SECONDS, child.process.pid)])
+    // Every other round in reverse order: no target is always the one measured after all the others.
+    for (const [name, port, host, child] of round % 2 === 0 ? targets : [...targets].reverse()) {
+      samples.set(name, [...(samples.get(name) ?? []), await load(port, host, SECONDS, child.process.pid)])
+    }
   }
   const rows = targets.map(([name, , , child]): WarmRow => {
     const runs = samples.get(name) as Load[]
@@ -204,7 +207,7 @@ async function run (): Promise<void> {
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`
   const lines = [
-    '## Warm path (1 KB upstream, 50 connections, ' + `${SECONDS} s × ${ROUNDS} rounds interleaved, medians; load from ${WRK ? 'wrk, 1 thread' : 'autocannon (wrk is not installed: apt-get install -y wrk)'})`,
+    '## Warm path (1 KB upstream, 50 connections, ' + `${SECONDS} s × ${ROUNDS} rounds interleaved, every other one in reverse order, medians; load from ${WRK ? 'wrk, 1 thread' : 'autocannon (wrk is not installed: apt-get install -y wrk)'})`,
     '',
     '| target | CPU µs / request | Paastis CPU ÷ target CPU | req/s | p50 ms | p99 ms | RSS MiB | errors |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
