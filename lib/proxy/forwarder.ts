@@ -144,10 +144,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private abort: ((err?: Error) => void) | undefined
   private resume: (() => void) | undefined
   private paused = false
-  private readonly onDrain = (): void => {
-    this.paused = false
-    this.resume?.()
-  }
+  /** Made at the first backpressure only: most exchanges never need it. */
+  private onDrain: (() => void) | undefined
 
   private readonly onClose = (): void => {
     if (!this.res.writableFinished) this.cancel(new ForwardError('client_aborted', 'the client closed the connection'))
@@ -181,6 +179,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.res.write(chunk)) return true
     if (!this.paused) {
       this.paused = true
+      this.onDrain ??= () => {
+        this.paused = false
+        this.resume?.()
+      }
       this.res.once('drain', this.onDrain)
     }
     return false
@@ -199,7 +201,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.settled) return false
     this.settled = true
     this.res.off('close', this.onClose)
-    if (this.paused) this.res.off('drain', this.onDrain)
+    if (this.paused && this.onDrain !== undefined) this.res.off('drain', this.onDrain)
     return true
   }
 }
