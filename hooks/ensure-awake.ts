@@ -2,7 +2,8 @@
 // the waiting page, or an error). What the request gets is decided by the core
 // (lib/core/request-outcome.ts, a pure function); this hook gathers the facts and translates the
 // outcome into Fastify. A running app costs two map lookups and no I/O; a sleeping one is woken
-// by the lifecycle, once for all waiters; the exchange is counted by lib/core/exchange.ts.
+// by the lifecycle, once for all waiters (a waiting GET or HEAD offered as the wake's probe:
+// lib/core/lifecycle/held-probes.ts); the exchange is counted by lib/core/exchange.ts.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AppRecord } from '../lib/core/app-record'
@@ -12,6 +13,8 @@ import type { AppRoute, Route } from '../lib/core/host-router'
 import { ExpectedWakes } from '../lib/core/expected-wake'
 import { failureOutcome, requestOutcome, type RequestOutcome } from '../lib/core/request-outcome'
 import { STATUS_HEADER, type WakeStatus } from '../lib/pages/visitor-pages'
+import { hasBody } from '../lib/proxy/forwarder'
+import type { ProbeResult } from '../lib/proxy/probe'
 
 export interface ProxyTarget {
   app: AppRecord
@@ -26,7 +29,12 @@ export interface ProxyTarget {
   retried?: boolean
   /** Proxied to the rule's `fallback` after a failed wake: its failures say nothing of the app. */
   fallback?: boolean
+  /** Sends the app's answer to this request, held since it passed as the app's probe. */
+  release?: () => void
 }
+
+/** Sends a held request as its waking app's probe (routes/proxy.ts): see lifecycle/held-probes.ts. */
+export type ProbeWith = (request: FastifyRequest, reply: FastifyReply, target: ProxyTarget, timeoutMs: number) => Promise<ProbeResult | 'withdrawn'>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -69,7 +77,12 @@ function singleHost (rawHeaders: string[]): boolean {
   return true
 }
 
-export function ensureAwake (fastify: FastifyInstance) {
+/** A GET or HEAD without a body or an upgrade offer: may be sent again (RFC 9110 §9.2.2). */
+function isRepeatable (request: FastifyRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && request.headers.upgrade === undefined && !hasBody(request.raw)
+}
+
+export function ensureAwake (fastify: FastifyInstance, probeWith?: ProbeWith) {
   const { hostRouter, registry, lifecycle, clock, config, metrics, reconciler, visitorPages, settings, accounting, tracing } = fastify
   const exchanges = new Exchanges(registry, clock, (app, waited) => { metrics.requests.count(app.name, waited) })
   const expected = new ExpectedWakes(accounting.all)
@@ -129,6 +142,7 @@ export function ensureAwake (fastify: FastifyInstance) {
         navigation,
         passive,
         waking: lifecycle.isWaking(app.name),
+        repeatable: isRepeatable(request),
         defaultStrategy: config.WAKE_STRATEGY,
         defaultPageAfterMs: settings.waitingPageAfterMs
       })
@@ -140,22 +154,50 @@ export function ensureAwake (fastify: FastifyInstance) {
     if (outcome.kind === 'wake') {
       const waitedFrom = performance.now()
       const waking = wake(route)
+      // Offered as the wake's probe: once its answer went to its client, the request is served.
+      let target: ProxyTarget | undefined
+      const held = outcome.probe === true && probeWith !== undefined
+        ? lifecycle.offerProbe(app.name, async (upstream, timeoutMs) => {
+          target ??= { app, upstream, passive, end: exchanges.open(reply.raw, app, passive, true) }
+          target.upstream = upstream
+          target.wakeMs = Math.round(performance.now() - waitedFrom)
+          return await probeWith(request, reply, target, timeoutMs)
+        })
+        : undefined
+      const answered = async (): Promise<boolean> => {
+        if (held === undefined || !await held.withdraw()) return false
+        // Its answer leaves once the app is running: a request right after it finds it so.
+        await waking.catch(() => {})
+        tracing?.waited(request, app.name)
+        target?.release?.()
+        return true
+      }
       try {
         if (outcome.pageAfterMs === undefined) await waking
         else if (await heldOrPaged(waking, outcome.pageAfterMs) === 'page') {
           waking.catch(() => {}) // the page polls for the outcome
+          if (await answered()) return
           return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store')
             .type('text/html; charset=utf-8').send(visitorPages.waiting(app.name, await expected.seconds(app.name), performance.now() - waitedFrom))
         }
       } catch (err) {
+        // The app answered this request, then its wake failed (its record not saved): the answer
+        // is sent all the same; the failure is the operator's (events, log).
+        if (await answered()) return
         const failure = failureOutcome(err instanceof PaastisError ? err.code : undefined, wakeOptions, navigation)
         if (failure.kind === 'error') throw err
         if (failure.kind === 'redirect') return reply.code(307).header('location', failure.location).header('cache-control', 'no-store').send()
-        request.paastis = { app, upstream: failure.upstream, passive: true, retried: true, fallback: true, end: exchanges.open(reply.raw, app, true, false) }
+        request.paastis = { app, upstream: failure.upstream, passive: true, retried: true, fallback: true, end: target?.end ?? exchanges.open(reply.raw, app, true, false) }
         return
       }
+      if (await answered()) return
       wakeMs = Math.round(performance.now() - waitedFrom)
       tracing?.waited(request, app.name)
+      if (target !== undefined) {
+        // Its probes found the app not ready; another request's (or the lifecycle's) found it ready.
+        request.paastis = { ...target, upstream: app.upstream as string, wakeMs }
+        return
+      }
     }
     request.paastis = { app, upstream: app.upstream as string, wakeMs, passive, end: exchanges.open(reply.raw, app, passive, wakeMs !== undefined) }
   }

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppAccount } from '../lib/core/accounting'
 import { APP_STATES } from '../lib/core/app-record'
 import type { PaastisEvent } from '../lib/core/events'
-import { FORWARD_FAILURES, type ForwardFailure } from '../lib/proxy/forwarder'
+import { FORWARD_FAILURES, type ForwardFailure } from '../lib/proxy/forward-error'
 import type { StopCause } from '../lib/core/lifecycle'
 import { PROVIDER_OPERATIONS } from '../lib/core/provider'
 

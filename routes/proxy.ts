@@ -3,10 +3,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { METHODS } from 'node:http'
 import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 import { appTimeout, appUnreachable, clientTimeout, type PaastisError } from '../lib/common/errors'
 import { clientResponseHeaders, upstreamRequestHeaders, type ClientView } from '../lib/proxy/forward-headers'
-import { hasBody, type ForwardError } from '../lib/proxy/forwarder'
-import { ensureAwake, type ProxyTarget } from '../hooks/ensure-awake'
+import { ForwardError } from '../lib/proxy/forward-error'
+import { hasBody, type ForwardTarget } from '../lib/proxy/forwarder'
+import { readyStatus } from '../lib/proxy/probe'
+import { ensureAwake, type ProbeWith, type ProxyTarget } from '../hooks/ensure-awake'
 import type { TrustPeer } from '../lib/proxy/trust-proxy'
 
 /** Every method Node's parser accepts, but CONNECT (tunnels are no reverse proxy's business). */
@@ -61,10 +64,9 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
       reply.hijack()
       return
     }
-    const { origin, basePath } = forwarder.parse(target.upstream)
-    const headers = upstreamRequestHeaders(request.headers, clientView(request, settings.trustPeer))
-    if (tracing !== undefined) tracing.inject(request, headers)
     const upgrade = connections.upgradeOf(request.raw)
+    const outgoing = forwardTarget(request, target, upgrade?.body)
+    const { origin, basePath, headers } = outgoing
     if (upgrade?.websocket === true) {
       for (const name of WEBSOCKET_HANDSHAKE) delete headers[name]
       websocketRelay.relay(request.raw, upgrade.socket, upgrade.head, {
@@ -82,17 +84,63 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
       return
     }
     connections.sendContinue(request.raw, reply.raw)
-    forwarder.forward(request.raw, reply.raw, { origin, basePath, headers, body: upgrade?.body }, {
-      onResponse: (statusCode, responseHeaders) => {
-        reply.hijack()
-        const out = clientResponseHeaders(responseHeaders)
-        if (target.wakeMs !== undefined) out['x-paastis-wake'] = String(target.wakeMs)
-        if (closing) out.connection = 'close'
-        reply.raw.writeHead(statusCode, out)
-      },
+    forwarder.forward(request.raw, reply.raw, outgoing, {
+      onResponse: (statusCode, responseHeaders) => { answer(reply, target, statusCode, responseHeaders) },
       onError: (err, headersSent) => { onError(request, reply, target, err, headersSent) }
     })
   }
+
+  /** Where and with which headers a request goes to its app. */
+  function forwardTarget (request: FastifyRequest, target: ProxyTarget, body?: Readable): ForwardTarget {
+    const { origin, basePath } = forwarder.parse(target.upstream)
+    const headers = upstreamRequestHeaders(request.headers, clientView(request, settings.trustPeer))
+    if (tracing !== undefined) tracing.inject(request, headers)
+    return { origin, basePath, headers, body }
+  }
+
+  /** The app's head, as the client gets it. */
+  function answer (reply: FastifyReply, target: ProxyTarget, statusCode: number, responseHeaders: Record<string, string | string[] | undefined>): void {
+    reply.hijack()
+    const out = clientResponseHeaders(responseHeaders)
+    if (target.wakeMs !== undefined) out['x-paastis-wake'] = String(target.wakeMs)
+    if (closing) out.connection = 'close'
+    reply.raw.writeHead(statusCode, out)
+  }
+
+  /**
+   * A held GET or HEAD sent as its waking app's readiness probe (lifecycle/held-probes.ts): an
+   * answer that says ready is held for its client (`target.release`, once the app is running),
+   * any other is dropped and the request waits on.
+   */
+  const probeWith: ProbeWith = (request, reply, target, timeoutMs) => new Promise((resolve) => {
+    if (reply.raw.destroyed) {
+      resolve('withdrawn')
+      return
+    }
+    let accepted = false
+    const timer = setTimeout(() => { exchange.cancel(new ForwardError('upstream_timeout', `the app did not answer within ${timeoutMs} ms`)) }, timeoutMs)
+    const exchange = forwarder.forward(request.raw, reply.raw, forwardTarget(request, target), {
+      accept: readyStatus,
+      onAccepted: () => {
+        clearTimeout(timer)
+        accepted = true
+        target.release = () => { exchange.release() }
+        resolve('ready')
+      },
+      onResponse: (statusCode, responseHeaders) => { answer(reply, target, statusCode, responseHeaders) },
+      onRefused: () => {
+        clearTimeout(timer)
+        resolve('not-ready')
+      },
+      onError: (err, headersSent) => {
+        clearTimeout(timer)
+        // Once accepted, the answer is the client's, and so is its failure.
+        if (accepted) lastFailure(request, reply, target, err, headersSent)
+        else if (err.failure === 'client_aborted') resolve('withdrawn')
+        else resolve(err.code === 'ECONNREFUSED' ? 'refused' : 'not-ready')
+      }
+    })
+  })
 
   /** Every failed exchange is counted and logged: one line, no stack (a stranger who aborts, or an app that died, must not flood the log). */
   function told (request: FastifyRequest, target: ProxyTarget, err: ForwardError): void {
@@ -146,7 +194,7 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
     reply.send(error)
   }
 
-  const awake = ensureAwake(fastify)
+  const awake = ensureAwake(fastify, probeWith)
   const route = {
     method: PROXIED_METHODS,
     config: { proxied: true },

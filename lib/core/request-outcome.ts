@@ -19,13 +19,18 @@ export interface RequestFacts {
   passive: boolean
   /** Another start of the app is under way (Paastis's or one being adopted). */
   waking: boolean
+  /** A GET or HEAD without a body or an upgrade: it may be sent again if it finds the app not ready. */
+  repeatable: boolean
 }
 
 export type RequestOutcome =
   | { kind: 'proxy' }
   | { kind: 'refuse', reason: 'ignored' | 'asleep' }
-  /** Wait for the wake; with `pageAfterMs`, answer the waiting page if it takes longer. */
-  | { kind: 'wake', pageAfterMs?: number }
+  /**
+   * Wait for the wake; with `pageAfterMs`, answer the waiting page if it takes longer; with
+   * `probe`, offer the request as the wake's readiness probe (lifecycle/held-probes.ts).
+   */
+  | { kind: 'wake', pageAfterMs?: number, probe?: true }
 
 export function requestOutcome (facts: RequestFacts): RequestOutcome {
   const { app, wake } = facts
@@ -34,7 +39,9 @@ export function requestOutcome (facts: RequestFacts): RequestOutcome {
   if (app.ignored && !facts.waking) return { kind: 'refuse', reason: 'ignored' }
   if (facts.passive) return { kind: 'refuse', reason: 'asleep' }
   const page = (wake.strategy ?? facts.defaultStrategy) === 'page' && facts.navigation
-  return page ? { kind: 'wake', pageAfterMs: wake.pageAfterMs ?? facts.defaultPageAfterMs } : { kind: 'wake' }
+  const held: RequestOutcome = page ? { kind: 'wake', pageAfterMs: wake.pageAfterMs ?? facts.defaultPageAfterMs } : { kind: 'wake' }
+  // The probe's test is the default one's; an answer that waited for no linked app must not be sent.
+  return facts.repeatable && wake.ping === undefined && wake.waitForLinked !== true ? { ...held, probe: true } : held
 }
 
 /** The wake failures a rule's `fallback` answers for. */

@@ -2,31 +2,14 @@
 // undici's lowest-level dispatch handler (no intermediate stream, no AbortController). Every phase
 // a peer controls has a timeout: the client's body (silence between chunks), the app's connect,
 // first byte and body. Small request bodies are read before a pooled connection is taken, so
-// clients that trickle a body never hold the app's connections (nginx's request buffering).
+// clients that trickle a body never hold the app's connections (nginx's request buffering). A
+// held request sent as its waking app's probe has its answer dropped or held (`accept`).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { Agent, util } from 'undici'
 import type { Dispatcher } from 'undici'
-
-/** How an exchange went wrong, from the client's side or the app's. */
-export const FORWARD_FAILURES = [
-  'client_aborted', // the client went away or cut its request body
-  'client_timeout', // the client's body stalled
-  'upstream_refused', // nothing listens where the app should answer
-  'upstream_reset', // the app closed or reset the connection
-  'upstream_connect_timeout',
-  'upstream_timeout', // no response headers in time
-  'upstream_body_timeout', // the response body stalled
-  'upstream_error'
-] as const
-export type ForwardFailure = typeof FORWARD_FAILURES[number]
-
-export class ForwardError extends Error {
-  constructor (readonly failure: ForwardFailure, message: string, readonly code?: string) {
-    super(message)
-    this.name = 'ForwardError'
-  }
-}
+import { ForwardError } from './forward-error'
+import { idleGuard, readBody } from './request-body'
 
 export interface ForwarderOptions {
   /** Pooled connections per app. */
@@ -59,6 +42,20 @@ export interface ForwardCallbacks {
   onResponse: (statusCode: number, headers: Record<string, string | string[] | undefined>) => void
   /** Called once, on every failure; `headersSent` says whether the client has a partial answer. */
   onError: (err: ForwardError, headersSent: boolean) => void
+  /**
+   * A held request sent as its app's probe: an answer whose status this refuses is not its
+   * client's; its body is read and dropped (the connection stays pooled), then `onRefused`. An
+   * answer it accepts is held, the app's socket paused, until `release()` (`onAccepted`).
+   */
+  accept?: (statusCode: number) => boolean
+  onRefused?: () => void
+  onAccepted?: () => void
+}
+
+/** An exchange under way, which its caller may end (a probe's deadline) or release (see `accept`). */
+export interface ForwardHandle {
+  cancel: (err: ForwardError) => void
+  release: () => void
 }
 
 interface ParsedUpstream { origin: string, basePath: string }
@@ -93,7 +90,7 @@ export class Forwarder {
     return parsed
   }
 
-  forward (req: IncomingMessage, res: ServerResponse, target: ForwardTarget, callbacks: ForwardCallbacks): void {
+  forward (req: IncomingMessage, res: ServerResponse, target: ForwardTarget, callbacks: ForwardCallbacks): ForwardHandle {
     const exchange = new Exchange(res, callbacks)
     const dispatch = (body: Dispatcher.DispatchOptions['body']): void => {
       if (exchange.settled) return
@@ -113,12 +110,12 @@ export class Forwarder {
     const source = target.body ?? (hasBody(req) ? req : undefined)
     if (source === undefined) {
       dispatch(undefined)
-      return
+      return exchange
     }
     const length = Number(req.headers['content-length'])
     if (source === req && Number.isSafeInteger(length) && length <= this.options.bufferBodyBytes) {
       readBody(req, length, this.options.clientBodyTimeoutMs).then(dispatch, (err: ForwardError) => { exchange.onError(err) })
-      return
+      return exchange
     }
     const guarded = idleGuard(this.options.clientBodyTimeoutMs)
     const cut = (): void => { guarded.destroy(new ForwardError('client_aborted', 'the client cut its request body')) }
@@ -126,6 +123,7 @@ export class Forwarder {
     req.on('close', () => { if (!req.complete || (source !== req && !source.readableEnded)) cut() })
     source.pipe(guarded)
     dispatch(guarded)
+    return exchange
   }
 
   async close (): Promise<void> {
@@ -138,9 +136,14 @@ export class Forwarder {
  * as it arrives, each body chunk is written with backpressure (undici pauses the app's socket
  * while the client's is full), and a client that leaves aborts the app's request at once.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, ForwardHandle {
   settled = false
   private headersSent = false
+  /** The app's answer was refused (`accept`): its body is dropped. */
+  private dropping = false
+  /** The app's head, accepted and held until release(); whether its end came meanwhile (a HEAD's). */
+  private held: { statusCode: number, rawHeaders: Buffer[] } | undefined
+  private heldComplete = false
   private abort: ((err?: Error) => void) | undefined
   private resume: (() => void) | undefined
   private paused = false
@@ -155,7 +158,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     res.once('close', this.onClose)
   }
 
-  private cancel (err: ForwardError): void {
+  cancel (err: ForwardError): void {
     if (this.abort !== undefined) this.abort(err)
     else this.onError(err)
   }
@@ -167,6 +170,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onHeaders (statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true // 1xx: informational, Paastis answers its clients itself
+    const accept = this.callbacks.accept
+    if (accept !== undefined) return this.probed(accept(statusCode), statusCode, rawHeaders, resume)
     this.headersSent = true
     this.resume = resume
     // Names undici knows are looked up, not lowercased; a repeated header becomes a list.
@@ -176,7 +181,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   /** A full client socket pauses the app's (undici stops reading); its drain resumes it. */
   onData (chunk: Buffer): boolean {
-    if (this.res.write(chunk)) return true
+    if (this.dropping || this.res.write(chunk)) return true
     if (!this.paused) {
       this.paused = true
       this.onDrain ??= () => {
@@ -188,8 +193,36 @@ class Exchange implements Dispatcher.DispatchHandler {
     return false
   }
 
+  /** The head of a probe's answer: dropped, or held (undici stops reading) until release(). */
+  private probed (accepted: boolean, statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (!accepted) {
+      this.dropping = true
+      return true
+    }
+    this.resume = resume
+    this.held = { statusCode, rawHeaders }
+    this.callbacks.onAccepted?.()
+    return false
+  }
+
+  release (): void {
+    const held = this.held
+    if (held === undefined || this.settled) return
+    this.held = undefined
+    this.headersSent = true
+    this.callbacks.onResponse(held.statusCode, util.parseHeaders(held.rawHeaders))
+    if (this.heldComplete) this.onComplete()
+    else this.resume?.()
+  }
+
   onComplete (): void {
-    if (this.settle()) this.res.end()
+    if (this.held !== undefined) {
+      this.heldComplete = true
+      return
+    }
+    if (!this.settle()) return
+    if (this.dropping) this.callbacks.onRefused?.()
+    else this.res.end()
   }
 
   onError (err: Error): void {
@@ -210,64 +243,6 @@ class Exchange implements Dispatcher.DispatchHandler {
 export function hasBody (req: IncomingMessage): boolean {
   const length = req.headers['content-length']
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
-}
-
-/** Reads a declared-length body whole, with the client-body timeout between chunks. */
-function readBody (req: IncomingMessage, length: number, idleMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let received = 0
-    const timer = setTimeout(onTimeout, idleMs)
-    function onTimeout (): void {
-      cleanup()
-      reject(new ForwardError('client_timeout', `the client sent no part of its request body for ${idleMs} ms`))
-    }
-    function onData (chunk: Buffer): void {
-      received += chunk.length
-      if (received > length) return // the HTTP parser refuses more than Content-Length
-      chunks.push(chunk)
-      timer.refresh()
-    }
-    function onEnd (): void {
-      cleanup()
-      resolve(Buffer.concat(chunks, received))
-    }
-    function onAbort (): void {
-      cleanup()
-      reject(new ForwardError('client_aborted', 'the client cut its request body'))
-    }
-    function cleanup (): void {
-      clearTimeout(timer)
-      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onClose)
-    }
-    function onClose (): void {
-      if (!req.complete) onAbort()
-    }
-    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onClose)
-  })
-}
-
-/** A pass-through that fails when the client's body stalls. */
-function idleGuard (idleMs: number): Transform {
-  // The guard's callbacks run after the timer below exists.
-  const guard = new Transform({
-    transform (chunk: Buffer, _encoding, callback: TransformCallback) {
-      timer.refresh()
-      callback(null, chunk)
-    },
-    flush (callback: TransformCallback) {
-      clearTimeout(timer)
-      callback()
-    },
-    destroy (err, callback) {
-      clearTimeout(timer)
-      callback(err)
-    }
-  })
-  const timer = setTimeout(() => {
-    guard.destroy(new ForwardError('client_timeout', `the client sent no part of its request body for ${idleMs} ms`))
-  }, idleMs)
-  return guard
 }
 
 const REFUSED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])

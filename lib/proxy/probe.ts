@@ -50,6 +50,19 @@ export interface ReadinessWait {
   dispatcher?: Dispatcher
   /** Why the start has failed, when the provider knows it (a process that exited). */
   failure?: () => string | undefined
+  /** A held request offered as the next probe, if any (see HeldProbes). */
+  offered?: () => ProbeAttempt | undefined
+}
+
+/**
+ * One probe made of a held request: sent to `upstream` and, when its answer says ready, that
+ * answer is its client's. `withdrawn`: its client left, or it is no longer offered.
+ */
+export type ProbeAttempt = (upstream: string, timeoutMs: number) => Promise<ProbeResult | 'withdrawn'>
+
+/** The default probe's test of an answer's status, the one a held request's answer must pass. */
+export function readyStatus (statusCode: number): boolean {
+  return statusCode >= 200 && statusCode < 500
 }
 
 /**
@@ -68,7 +81,9 @@ export function nextPause (result: Exclude<ProbeResult, 'ready'>, local: boolean
 
 /**
  * Probes until the app is ready (the pauses of nextPause): resolves undefined then, `timeout` at
- * the deadline, or the provider's failure.
+ * the deadline, or the provider's failure. A held request offered (`offered`) is sent instead of
+ * the probe: a just-booted app then answers its first visitor once, not a probe and then the
+ * visitor (its first answers are its slowest).
  */
 export async function waitUntilReady (upstream: string, spec: ProbeSpec, wait: ReadinessWait): Promise<undefined | 'timeout' | { failure: string }> {
   const begin = performance.now()
@@ -78,7 +93,12 @@ export async function waitUntilReady (upstream: string, spec: ProbeSpec, wait: R
     if (failure !== undefined) return { failure }
     const left = wait.deadline - performance.now()
     if (left <= 0) return 'timeout'
-    const result = await probeOnce(upstream, spec, Math.min(PROBE_TIMEOUT_MS, left), wait.dispatcher)
+    const timeoutMs = Math.min(PROBE_TIMEOUT_MS, left)
+    const attempt = wait.offered?.()
+    const result = attempt === undefined ? await probeOnce(upstream, spec, timeoutMs, wait.dispatcher) : await attempt(upstream, timeoutMs)
+    if (result === 'withdrawn') continue
+    // The held request's answer is on its way to its client: nothing else is sent before it.
+    if (result === 'ready' && attempt !== undefined) return undefined
     if (result === 'ready') {
       if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, wait.deadline - performance.now())))
       // undici puts the probe's connection back in its pool on the next turn of the event loop:

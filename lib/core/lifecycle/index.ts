@@ -1,12 +1,15 @@
-// The one place where apps change state, one job per file: waking (waking.ts), stopping
-// (stopping.ts, with stop-refusals.ts and the drain), adopting what the provider shows
-// (adoption.ts), checking an app a request found down (crash-check.ts), pins and DRY_RUN. They
-// share the starts and stops under way (in-flight.ts): one per app, however many ask at once.
-// This class only wires them, so that callers hold one object.
+// The one place where apps change state, one job per file: waking (waking.ts, with the held
+// requests offered as a wake's probe, held-probes.ts), stopping (stopping.ts, with
+// stop-refusals.ts and the drain), adopting what the provider shows (adoption.ts), checking an
+// app a request found down (crash-check.ts), pins and DRY_RUN. They share the starts and stops
+// under way (in-flight.ts): one per app, however many ask at once. This class only wires them,
+// so that callers hold one object.
 import type { AppRecord } from '../app-record'
 import type { ProviderApp } from '../provider'
+import type { ProbeAttempt } from '../../proxy/probe'
 import { Adoption } from './adoption'
 import { CrashCheck } from './crash-check'
+import { HeldProbes, type HeldProbe } from './held-probes'
 import { wouldStart } from './dry-run'
 import { IdleDrains } from './idle-drains'
 import { InFlight } from './in-flight'
@@ -23,11 +26,12 @@ export class Lifecycle {
   private readonly stopping: Stopping
   private readonly adoption: Adoption
   private readonly crashCheck: CrashCheck
+  private readonly heldProbes = new HeldProbes()
 
   constructor (private readonly options: LifecycleOptions) {
     this.inFlight = new InFlight(options.registry)
     const drains = new IdleDrains(options.registry, options.drainTimeoutMs)
-    this.waking = new Waking(options, this.inFlight, drains)
+    this.waking = new Waking(options, this.inFlight, drains, this.heldProbes)
     this.stopping = new Stopping(options, this.inFlight, drains)
     this.adoption = new Adoption(options, this.inFlight)
     this.crashCheck = new CrashCheck(options, this.inFlight)
@@ -51,6 +55,11 @@ export class Lifecycle {
   /** See Waking.wakeForRequest: bounded waiters, linked apps, an idle drain interrupted. */
   wakeForRequest (app: AppRecord, withLinked: boolean): Promise<void> {
     return this.waking.wakeForRequest(app, withLinked)
+  }
+
+  /** See HeldProbes: a held request of a waking app offered as its readiness probe. */
+  offerProbe (name: string, attempt: ProbeAttempt): HeldProbe {
+    return this.heldProbes.offer(name, attempt)
   }
 
   /** See Stopping.stop. */

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import type { Dispatcher } from 'undici'
 import { WakeError } from '../../common/errors'
 import type { WakeOptions } from '../../config/rules'
-import { DEFAULT_PROBE, waitUntilReady } from '../../proxy/probe'
+import { DEFAULT_PROBE, waitUntilReady, type ProbeAttempt } from '../../proxy/probe'
 import type { AppRecord } from '../app-record'
 import type { Provider } from '../provider'
 
@@ -15,10 +15,17 @@ export interface Deadline {
   timeoutMs: number
 }
 
-export async function waitReady (record: AppRecord, wakeOptions: WakeOptions, deadline: Deadline, provider: Provider, dispatcher?: Dispatcher): Promise<void> {
+/**
+ * `offered`: held requests that may be the probe (HeldProbes); used only with the default probe,
+ * whose test their answers pass or fail (an app's own `ping` asks something else).
+ */
+export async function waitReady (record: AppRecord, wakeOptions: WakeOptions, deadline: Deadline, provider: Provider, dispatcher?: Dispatcher, offered?: () => ProbeAttempt | undefined): Promise<void> {
   if (record.upstream === undefined) throw new WakeError(record.name, 'failed', 'the provider gave no URL for it')
   const failed = await waitUntilReady(record.upstream, wakeOptions.ping ?? DEFAULT_PROBE, {
-    deadline: deadline.at, dispatcher, failure: () => provider.failure(record)
+    deadline: deadline.at,
+    dispatcher,
+    failure: () => provider.failure(record),
+    offered: wakeOptions.ping === undefined ? offered : undefined
   })
   if (failed === 'timeout') throw new WakeError(record.name, 'timeout', `it did not answer within ${deadline.timeoutMs} ms`)
   if (failed !== undefined) throw new WakeError(record.name, 'failed', failed.failure)

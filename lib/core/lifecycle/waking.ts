@@ -7,6 +7,7 @@ import { PaastisError, WakeError, type WakeFailure } from '../../common/errors'
 import type { WakeOptions } from '../../config/rules'
 import type { AppRecord } from '../app-record'
 import { withAppLock } from './app-lock'
+import type { HeldProbes } from './held-probes'
 import type { IdleDrains } from './idle-drains'
 import type { InFlight } from './in-flight'
 import { ALREADY_RUNNING, type LifecycleOptions, type WakeResult } from './options'
@@ -19,7 +20,12 @@ export class Waking {
   /** Requests waiting for each app's wake: bounded, so that a burst cannot exhaust memory. */
   private readonly waiters = new Counts()
 
-  constructor (private readonly options: LifecycleOptions, private readonly inFlight: InFlight, private readonly drains: IdleDrains) {}
+  constructor (
+    private readonly options: LifecycleOptions,
+    private readonly inFlight: InFlight,
+    private readonly drains: IdleDrains,
+    private readonly heldProbes: HeldProbes
+  ) {}
 
   /**
    * Starts the app and waits until it answers; every concurrent caller shares one start. After a
@@ -102,7 +108,7 @@ export class Waking {
       phaseEnd = trace.phase('readiness')
       const readyFrom = performance.now()
       providerMs = readyFrom - providerFrom
-      await waitReady(record, wakeOptions, deadline, provider, this.options.probeDispatcher)
+      await waitReady(record, wakeOptions, deadline, provider, this.options.probeDispatcher, () => this.heldProbes.next(name))
       phaseEnd()
       readyMs = performance.now() - readyFrom
     } catch (err) {

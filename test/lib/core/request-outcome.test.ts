@@ -12,6 +12,7 @@ const facts = (app: Partial<AppRecord>, more: Partial<RequestFacts> = {}): Reque
   navigation: false,
   passive: false,
   waking: false,
+  repeatable: false,
   ...more
 })
 
@@ -29,7 +30,12 @@ t.test('the request outcome, case by case', async (t) => {
     ['page strategy, a navigation: the page after WAITING_PAGE_AFTER', facts({}, { defaultStrategy: 'page', navigation: true }), { kind: 'wake', pageAfterMs: 2000 }],
     ['page strategy, an API call: held, never a page', facts({}, { defaultStrategy: 'page' }), { kind: 'wake' }],
     ["the rule's strategy and page_after win", facts({}, { wake: { strategy: 'page', pageAfterMs: 500 }, navigation: true }), { kind: 'wake', pageAfterMs: 500 }],
-    ["the rule's hold wins over WAKE_STRATEGY=page", facts({}, { wake: { strategy: 'hold' }, defaultStrategy: 'page', navigation: true }), { kind: 'wake' }]
+    ["the rule's hold wins over WAKE_STRATEGY=page", facts({}, { wake: { strategy: 'hold' }, defaultStrategy: 'page', navigation: true }), { kind: 'wake' }],
+    ['a GET without a body: held, and offered as the probe', facts({}, { repeatable: true }), { kind: 'wake', probe: true }],
+    ['a navigation: offered as the probe until its page is due', facts({}, { repeatable: true, defaultStrategy: 'page', navigation: true }), { kind: 'wake', pageAfterMs: 2000, probe: true }],
+    ["a rule's own ping: its probe, never the request", facts({}, { repeatable: true, wake: { ping: { method: 'GET', path: '/health' } } }), { kind: 'wake' }],
+    ['waiting for linked apps: never answered before they are', facts({}, { repeatable: true, wake: { waitForLinked: true } }), { kind: 'wake' }],
+    ['a running app: proxied, no probe', facts({ state: 'running' }, { repeatable: true }), { kind: 'proxy' }]
   ]
   for (const [name, given, expected] of cases) t.same(requestOutcome(given), expected, name)
 })

@@ -76,3 +76,29 @@ t.test('the schedule: a refusing local port is asked again at once, an app that 
   t.ok(probes <= 360, `a 20 s boot costs ${probes} probes (≤ 360: about 17 a second)`)
   t.ok(probes >= 20_000 / NOT_READY_MAX_PAUSE_MS, 'never fewer than one per 60 ms')
 })
+
+t.test('a held request offered is the probe: the wait sends it instead of its own, and probes again once it is withdrawn', async (t) => {
+  const agents: string[] = []
+  const ok = await app(t, (req, res) => { agents.push(String(req.headers['user-agent'])); res.end('ok') })
+  const tries: Array<[string, number]> = []
+  const results: Array<'refused' | 'not-ready' | 'ready'> = ['refused', 'not-ready', 'ready']
+  const ready = await waitUntilReady(ok, DEFAULT_PROBE, {
+    deadline: performance.now() + 30_000,
+    offered: () => async (upstream, timeoutMs) => {
+      tries.push([upstream, timeoutMs])
+      return results[tries.length - 1]
+    }
+  })
+  t.equal(ready, undefined, 'ready when the held request\'s answer says so')
+  t.equal(tries.length, 3, 'asked after a refusal and after a not-ready answer')
+  t.ok(tries.every(([upstream, timeoutMs]) => upstream === ok && timeoutMs > 0 && timeoutMs <= 2000), 'with the app\'s address and a probe\'s deadline')
+  t.same(agents, [], 'the wait sent nothing of its own')
+
+  let offers = 1
+  const withdrawn = await waitUntilReady(ok, DEFAULT_PROBE, {
+    deadline: performance.now() + 30_000,
+    offered: () => offers-- > 0 ? async () => 'withdrawn' : undefined
+  })
+  t.equal(withdrawn, undefined)
+  t.same(agents, ['paastis-readiness-probe'], 'its client left: the wait probed the app itself, at once')
+})
