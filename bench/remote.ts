@@ -1,7 +1,8 @@
 // A remote app's readiness: a PaaS router answers 502 while the app behind it boots. Here a fake
 // router (this process) stands in front of an app that boots in 2–3 s; Paastis wakes it through
 // the router and the bench times the app's own listen → the client's first byte, and counts the
-// readiness probes the router received during each wake.
+// requests the router received during each wake: the readiness asks (Paastis's own probes, or the
+// held request sent as the probe) and the request itself.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,7 +15,7 @@ export interface RemoteResult {
   bootMs: number[]
   /** App listening → client's first byte: median and worst. */
   afterReadyMs: { median: number, worst: number }
-  /** Probes the router received per wake (median), and per second of boot. */
+  /** Requests the router received per wake (median), and per second of boot. */
   probesPerWake: number
   probesPerSecond: number
 }
@@ -23,7 +24,7 @@ export interface RemoteResult {
 async function router (appPort: number): Promise<{ port: number, probes: () => number, close: () => Promise<void> }> {
   let probes = 0
   const server = http.createServer((req, res) => {
-    if (req.headers['user-agent'] === 'paastis-readiness-probe') probes++
+    probes++
     const upstream = http.request({ host: '127.0.0.1', port: appPort, path: req.url, method: req.method, headers: req.headers })
     upstream.on('response', (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)

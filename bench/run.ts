@@ -258,7 +258,7 @@ async function run (): Promise<void> {
     '|---|---:|',
     `| **app ready → client's first byte, median** (target ≤ 100 ms) | **${fmt(remoteResult.afterReadyMs.median, 1)} ms** |`,
     `| **… worst** (target ≤ 100 ms) | **${fmt(remoteResult.afterReadyMs.worst, 1)} ms** |`,
-    `| readiness probes the router received per wake (median) | ${fmt(remoteResult.probesPerWake)} |`,
+    `| requests the router received per wake: its readiness asks, the request's own included (median) | ${fmt(remoteResult.probesPerWake)} |`,
     `| … per second of boot | ${fmt(remoteResult.probesPerSecond, 1)} |`,
     '',
     'The provider API is called once per wake (the start); readiness is asked of the app only, through its router.',

@@ -17,7 +17,7 @@ t.test('npm run bench runs end to end (quick mode)', async (t) => {
   for (const row of ['direct upstream (the limit)', 'node:http + undici Pool, no framework (the Node ceiling)', 'Fastify catch-all + @fastify/reply-from',
     'Fastify + @fastify/http-proxy', 'Paastis, app running', 'Targets (CPU per request, lower is better): Paastis ÷ Fastify catch-all + reply-from', 'pipelining 4',
     'a client retrying every 1 ms (the floor)', 'Paastis over the floor, median', "Paastis's worst over the floor's median",
-    'A remote app behind a router that answers 502', "app ready → client's first byte, median", 'readiness probes the router received per wake',
+    'A remote app behind a router that answers 502', "app ready → client's first byte, median", 'requests the router received per wake',
     'warm Host lookup, 1 app', "Warm path, CPU per request ÷ Fastify + reply-from's: in-memory", 'Heavy histories', 'ledger, per read once caught up']) {
     t.ok(output.includes(row), `reports ${row}`)
   }
