@@ -16,9 +16,11 @@ export interface ProbeSpec {
   settleMs?: number
 }
 
+/** An app that answers 2xx–4xx answers (a router's 502, an app's 503 while it boots do not). */
+const ANSWERS = /^[2-4]/
 // GET, not HEAD: undici closes a connection after a HEAD (servers that send a body to it exist),
 // and the probe's connection is the one the first proxied request should find open.
-export const DEFAULT_PROBE: ProbeSpec = { method: 'GET', path: '/', statusCode: /^[2-4]/ }
+export const DEFAULT_PROBE: ProbeSpec = { method: 'GET', path: '/', statusCode: ANSWERS }
 
 /** Whether the upstream is on this machine (a `command` app): then a refusal means "not yet". */
 export function isLocal (upstream: string): boolean {
@@ -62,7 +64,7 @@ export type ProbeAttempt = (upstream: string, timeoutMs: number) => Promise<Prob
 
 /** The default probe's test of an answer's status, the one a held request's answer must pass. */
 export function readyStatus (statusCode: number): boolean {
-  return statusCode >= 200 && statusCode < 500
+  return ANSWERS.test(String(statusCode))
 }
 
 /**
@@ -97,7 +99,7 @@ export async function waitUntilReady (upstream: string, spec: ProbeSpec, wait: R
     const attempt = wait.offered?.()
     const result = attempt === undefined ? await probeOnce(upstream, spec, timeoutMs, wait.dispatcher) : await attempt(upstream, timeoutMs)
     if (result === 'withdrawn') continue
-    // The held request's answer is on its way to its client: nothing else is sent before it.
+    // A held request passed: its answer waits on its connection for its client, none to hand over.
     if (result === 'ready' && attempt !== undefined) return undefined
     if (result === 'ready') {
       if (spec.settleMs !== undefined) await sleep(Math.min(spec.settleMs, Math.max(0, wait.deadline - performance.now())))

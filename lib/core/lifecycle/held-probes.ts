@@ -2,8 +2,9 @@
 // are its slowest: answering a probe and then the visitor costs the visitor about one more
 // answer than answering the visitor alone. So a request that may be sent twice (GET or HEAD,
 // no body) can be the probe itself: sent when the probe would be, its answer is its client's
-// when it says ready (2xx–4xx), and dropped otherwise (it is sent again at the next probe). One
-// offer at a time is used, the oldest; the others wait for the wake as usual.
+// when it says ready (2xx–4xx; held until the app is saved as running), and dropped otherwise
+// (it is sent again at the next probe). One offer at a time is used, the oldest; the others wait
+// for the wake as usual.
 import type { ProbeAttempt, ProbeResult } from '../../proxy/probe'
 
 export class HeldProbe {
