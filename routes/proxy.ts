@@ -118,7 +118,11 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
       return
     }
     let accepted = false
-    const timer = setTimeout(() => { exchange.cancel(new ForwardError('upstream_timeout', `the app did not answer within ${timeoutMs} ms`)) }, timeoutMs)
+    let late = false
+    const timer = setTimeout(() => {
+      late = true
+      exchange.cancel(new ForwardError('upstream_timeout', `the app did not answer within ${timeoutMs} ms`))
+    }, timeoutMs)
     const exchange = forwarder.forward(request.raw, reply.raw, forwardTarget(request, target), {
       accept: readyStatus,
       onAccepted: () => {
@@ -136,7 +140,9 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
         clearTimeout(timer)
         // Once accepted, the answer is the client's, and so is its failure.
         if (accepted) lastFailure(request, reply, target, err, headersSent)
-        else if (err.failure === 'client_aborted') resolve('withdrawn')
+        // A client gone, or a request slower than a probe's deadline (a report that takes 5 s):
+        // no probe; Paastis's own takes over, and this one is sent once the app is ready.
+        else if (err.failure === 'client_aborted' || late) resolve('withdrawn')
         else resolve(err.code === 'ECONNREFUSED' ? 'refused' : 'not-ready')
       }
     })

@@ -104,3 +104,15 @@ t.test("the probe's client leaves: the wake goes on with Paastis's own probe, no
   const lines = logged(log)
   t.ok(lines.length >= 1 && lines.every((line) => line.agent === PROBE_AGENT), 'the request that left never reached the app; Paastis\'s probe did')
 })
+
+t.test("a GET slower than a probe's deadline is no probe: Paastis's own takes over, and the GET is sent once the app is ready", async (t) => {
+  const { port, log } = await paastisWith(t, { READY_DELAY_MS: '200' })
+  const response = await request(`http://127.0.0.1:${port}/slow?ms=2500`, { headers: visitor })
+  t.equal(response.statusCode, 200)
+  t.equal(await response.body.text(), 'slow done', 'answered, however long the app takes with it')
+  const lines = logged(log)
+  const probed = lines.findIndex((line) => line.agent === PROBE_AGENT)
+  t.ok(probed > 0, "Paastis's own probe took over after the request's try")
+  t.same(lines.filter((line) => line.url === '/slow?ms=2500').length, 2, 'sent as the probe, cut at its deadline, then sent once the app was ready')
+  t.equal(lines.at(-1)?.url, '/slow?ms=2500')
+})

@@ -4,7 +4,8 @@
 // no body) can be the probe itself: sent when the probe would be, its answer is its client's
 // when it says ready (2xx–4xx; held until the app is saved as running), and dropped otherwise
 // (it is sent again at the next probe). One offer at a time is used, the oldest; the others wait
-// for the wake as usual.
+// for the wake as usual. An offer whose client left, or which the app did not answer within a
+// probe's deadline, is withdrawn (`withdrawn`): it is proxied once the wake is over.
 import type { ProbeAttempt, ProbeResult } from '../../proxy/probe'
 
 export class HeldProbe {
