@@ -132,18 +132,19 @@ export default async function proxy (fastify: FastifyInstance): Promise<void> {
         resolve('ready')
       },
       onResponse: (statusCode, responseHeaders) => { answer(reply, target, statusCode, responseHeaders) },
+      // An answer that is not ready may be this path's own (a 500 of a broken page), not the
+      // app's state: no probe any more; Paastis's own takes over, this one is sent once ready.
       onRefused: () => {
         clearTimeout(timer)
-        resolve('not-ready')
+        resolve('withdrawn')
       },
       onError: (err, headersSent) => {
         clearTimeout(timer)
         // Once accepted, the answer is the client's, and so is its failure.
         if (accepted) lastFailure(request, reply, target, err, headersSent)
-        // A client gone, or a request slower than a probe's deadline (a report that takes 5 s):
-        // no probe; Paastis's own takes over, and this one is sent once the app is ready.
-        else if (err.failure === 'client_aborted' || late) resolve('withdrawn')
-        else resolve(err.code === 'ECONNREFUSED' ? 'refused' : 'not-ready')
+        // Only a refused connection (nothing sent) keeps it the probe. A client gone, a request
+        // slower than a probe's deadline (a report that takes 5 s), a reset: no probe any more.
+        else resolve(err.code === 'ECONNREFUSED' && !late ? 'refused' : 'withdrawn')
       }
     })
   })

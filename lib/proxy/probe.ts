@@ -58,8 +58,8 @@ export interface ReadinessWait {
 
 /**
  * One probe made of a held request: sent to `upstream` and, when its answer says ready, that
- * answer is its client's. `withdrawn`: its client left, it is no longer offered, or the app did
- * not answer it within the deadline (a slow request is no probe).
+ * answer is its client's. `withdrawn`: no probe any more (anything but a refusal or a ready answer),
+ * or no longer offered.
  */
 export type ProbeAttempt = (upstream: string, timeoutMs: number) => Promise<ProbeResult | 'withdrawn'>
 

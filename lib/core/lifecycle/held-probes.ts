@@ -2,10 +2,10 @@
 // are its slowest: answering a probe and then the visitor costs the visitor about one more
 // answer than answering the visitor alone. So a request that may be sent twice (GET or HEAD,
 // no body) can be the probe itself: sent when the probe would be, its answer is its client's
-// when it says ready (2xx–4xx; held until the app is saved as running), and dropped otherwise
-// (it is sent again at the next probe). One offer at a time is used, the oldest; the others wait
-// for the wake as usual. An offer whose client left, or which the app did not answer within a
-// probe's deadline, is withdrawn (`withdrawn`): it is proxied once the wake is over.
+// when it says ready (2xx–4xx; held until the app is saved as running). Only a refused
+// connection keeps it the probe; any other ending (an answer not ready, which may be that path's
+// own, a reset, the deadline, its client gone) withdraws it (`withdrawn`): it is proxied once the
+// wake is over. One offer at a time is used, the oldest; the others wait for the wake as usual.
 import type { ProbeAttempt, ProbeResult } from '../../proxy/probe'
 
 export class HeldProbe {
